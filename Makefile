@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rust_slab_hp: the commands users type. Kbuild itself reads `Kbuild`, not this file.
+#
+#   make                 build rust_slab_hp.ko (against KDIR, or the harness kernel)
+#   make demo            build what is missing, boot the NUMA VM, show a node's offline/online
+#   make test            build what is missing and run every selftest in the VM
+#   make check           build with CLIPPY=1 (warnings are errors) and check rustfmt
+#   make kernel          only fetch and build the harness kernel
+#   make clean / modules_install
+#
+# Variables: KDIR (a Rust-enabled kernel build dir; default: the harness kernel for KERNEL),
+# KERNEL (harness series, 7.3 by default), LLVM (-19), RUSTC (/usr/bin/rustc), CLIPPY=1.
+
+KERNEL ?= 7.3
+LLVM ?= -19
+RUSTC ?= $(if $(wildcard /usr/bin/rustc),/usr/bin/rustc,rustc)
+CLIPPY_DRIVER ?= $(if $(wildcard /usr/bin/clippy-driver),/usr/bin/clippy-driver,clippy-driver)
+BINDGEN ?= $(shell command -v bindgen 2>/dev/null || echo $(HOME)/.cargo/bin/bindgen)
+export KERNEL LLVM RUSTC BINDGEN
+
+ifeq ($(KDIR),)
+KDIR := $(shell scripts/kernel.sh --print-dir)
+KDIR_DEP := kernel
+endif
+
+KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
+	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))
+
+.PHONY: all modules kernel kdir-check clean modules_install demo test check bench
+
+all: modules
+
+modules: kdir-check
+	+$(KBUILD) modules
+
+kernel:
+	scripts/kernel.sh
+
+kdir-check: $(KDIR_DEP)
+	@scripts/check-kdir.sh "$(KDIR)" "$(RUSTC)"
+
+clean:
+	+$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean,rm -f *.o *.ko *.mod* .*.cmd Module.symvers modules.order)
+	rm -f ffi/generated.rs
+
+modules_install: kdir-check
+	+$(KBUILD) modules_install
+
+check:
+	scripts/check-style.sh
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+bench:
+	scripts/bench.sh

@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Test and demo controls in debugfs (root only): `/sys/kernel/debug/rust_slab_hp/`.
+//!
+//! `control` takes one command per write:
+//!
+//! ```text
+//! create  <name> <size> <align>            a cache (EEXIST if the name is taken)
+//! destroy <name>                           a cache and every object kept in it
+//! alloc   <cache> <node|any> <n> [strict]  n objects, kept by the module, each filled with a
+//!                                          pattern derived from its address; a node without
+//!                                          usable memory falls back unless strict (ENOMEM)
+//! free    <cache> <node|any> <n|all>       kept objects of the cache on that node
+//! shrink  <cache|all>                      give empty slabs back
+//! verify  [cache]                          check every kept object's pattern and node (EIO)
+//! ```
+//!
+//! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
+//! [`MAX_COUNT`], more objects to free than are kept, stray words, bytes that are not
+//! printable ASCII) fails with `EINVAL` and changes nothing. An `alloc` that cannot be
+//! satisfied (`ENOMEM`), or that would keep more than [`KEPT_LIMIT_BYTES`] (`ENOSPC`), is
+//! undone entirely. Reading `control` shows this help; reading `objects` shows the kept
+//! objects, per cache and node, in the stats' format.
+
+use crate::{
+    cache::{parse_usize, Cache, CacheName, CacheSpec, NodeRequest, Object},
+    ffi::{
+        debugfs::DebugfsFiles,
+        nodes::{nr_node_ids, NodeId},
+    },
+    registry::Registry,
+};
+use core::fmt::Write;
+use kernel::{
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex},
+};
+
+/// The most objects one command may allocate or free.
+pub(crate) const MAX_COUNT: usize = 65536;
+
+/// The most object bytes the controls keep at once, so that no command can exhaust the
+/// machine.
+pub(crate) const KEPT_LIMIT_BYTES: usize = 256 << 20;
+
+const HELP: &str = "\
+create  <name> <size> <align>
+destroy <name>
+alloc   <cache> <node|any> <n> [strict]
+free    <cache> <node|any> <n|all>
+shrink  <cache|all>
+verify  [cache]
+";
+
+/// A node argument.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum NodeArg {
+    Any,
+    Node(NodeId),
+}
+
+/// A parsed command.
+enum Command {
+    Create(CacheSpec),
+    Destroy(CacheName),
+    Alloc {
+        cache: CacheName,
+        node: NodeArg,
+        count: usize,
+        strict: bool,
+    },
+    Free {
+        cache: CacheName,
+        node: NodeArg,
+        count: Option<usize>,
+    },
+    Shrink(Option<CacheName>),
+    Verify(Option<CacheName>),
+}
+
+fn parse_node(word: &[u8]) -> Result<NodeArg> {
+    if word == b"any" {
+        return Ok(NodeArg::Any);
+    }
+    let n = parse_usize(word)?;
+    NodeId::new(n as u64).map(NodeArg::Node).ok_or(EINVAL)
+}
+
+fn parse_count(word: &[u8]) -> Result<usize> {
+    match parse_usize(word)? {
+        n @ 1..=MAX_COUNT => Ok(n),
+        _ => Err(EINVAL),
+    }
+}
+
+impl Command {
+    /// Parses one command line; a single trailing newline is allowed.
+    fn parse(line: &[u8]) -> Result<Self> {
+        let line = line.strip_suffix(b"\n").unwrap_or(line);
+        if !line.iter().all(|&c| c == b' ' || c.is_ascii_graphic()) {
+            return Err(EINVAL);
+        }
+        let mut words = line.split(|&c| c == b' ').filter(|w| !w.is_empty());
+        let mut args: [&[u8]; 6] = [b""; 6];
+        let mut n = 0;
+        for w in &mut words {
+            *args.get_mut(n).ok_or(EINVAL)? = w;
+            n += 1;
+        }
+        let cmd = match (args[0], n) {
+            (b"create", 4) => {
+                let mut spec = [0u8; crate::cache::MAX_NAME + 2 * 20 + 2];
+                let text = join_spec(&mut spec, args[1], args[2], args[3])?;
+                Self::Create(CacheSpec::parse(text)?)
+            }
+            (b"destroy", 2) => Self::Destroy(CacheName::new(args[1])?),
+            (b"alloc", 4 | 5) => {
+                let strict = match (n, args[4]) {
+                    (4, _) => false,
+                    (5, b"strict") => true,
+                    _ => return Err(EINVAL),
+                };
+                let node = parse_node(args[2])?;
+                if strict && node == NodeArg::Any {
+                    return Err(EINVAL);
+                }
+                Self::Alloc {
+                    cache: CacheName::new(args[1])?,
+                    node,
+                    count: parse_count(args[3])?,
+                    strict,
+                }
+            }
+            (b"free", 4) => Self::Free {
+                cache: CacheName::new(args[1])?,
+                node: parse_node(args[2])?,
+                count: if args[3] == b"all" {
+                    None
+                } else {
+                    Some(parse_count(args[3])?)
+                },
+            },
+            (b"shrink", 2) if args[1] == b"all" => Self::Shrink(None),
+            (b"shrink", 2) => Self::Shrink(Some(CacheName::new(args[1])?)),
+            (b"verify", 1) => Self::Verify(None),
+            (b"verify", 2) => Self::Verify(Some(CacheName::new(args[1])?)),
+            _ => return Err(EINVAL),
+        };
+        Ok(cmd)
+    }
+}
+
+/// Builds `name:size:align` in `buf` for [`CacheSpec::parse`].
+fn join_spec<'a>(buf: &'a mut [u8], name: &[u8], size: &[u8], align: &[u8]) -> Result<&'a [u8]> {
+    let mut len = 0;
+    for (i, part) in [name, size, align].into_iter().enumerate() {
+        if i > 0 {
+            *buf.get_mut(len).ok_or(EINVAL)? = b':';
+            len += 1;
+        }
+        buf.get_mut(len..len + part.len())
+            .ok_or(EINVAL)?
+            .copy_from_slice(part);
+        len += part.len();
+    }
+    Ok(&buf[..len])
+}
+
+/// The pattern word for offset `i` of the object at `addr`.
+fn pattern(addr: usize, i: usize) -> u64 {
+    ((addr + i) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0xa5a5_5a5a_c3c3_3c3c
+}
+
+/// Fills an object with its pattern.
+fn fill(bytes: &mut [u8], addr: usize) {
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        let word = pattern(addr, i * 8).to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+}
+
+/// Whether an object still holds its pattern.
+fn intact(bytes: &[u8], addr: usize) -> bool {
+    bytes
+        .chunks(8)
+        .enumerate()
+        .all(|(i, chunk)| chunk == &pattern(addr, i * 8).to_le_bytes()[..chunk.len()])
+}
+
+/// An object the controls keep, and the node it had to be on, if any.
+struct KeptObject {
+    obj: Object,
+    exact: Option<NodeId>,
+}
+
+/// The objects kept in one cache.
+struct Kept {
+    cache: Arc<Cache>,
+    objs: KVVec<KeptObject>,
+}
+
+impl Kept {
+    fn bytes(&self) -> usize {
+        self.objs.len() * self.cache.geometry().object_size
+    }
+
+    /// Gives every object back; used when the cache or the module goes away.
+    fn release_all(&mut self) {
+        while let Some(k) = self.objs.pop() {
+            if let Err((e, obj)) = self.cache.free(k.obj) {
+                // Cannot happen: kept objects always come from `self.cache`. Leak it loudly
+                // rather than lose track of what it is.
+                pr_err!(
+                    "{}: cannot free kept object ({:?})\n",
+                    self.cache.name().as_str(),
+                    e
+                );
+                obj.leak();
+            }
+        }
+    }
+}
+
+/// The controls' state.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Control {
+    registry: Arc<Registry>,
+    #[pin]
+    kept: Mutex<KVec<Kept>>,
+}
+
+impl Control {
+    /// Controls acting on `registry`.
+    pub(crate) fn new(registry: Arc<Registry>) -> Result<Arc<Self>> {
+        Arc::pin_init(
+            pin_init!(Self {
+                registry,
+                kept <- new_mutex!(KVec::new(), "rust_slab_hp::Control::kept"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn run(&self, cmd: Command) -> Result {
+        let mut kept = self.kept.lock();
+        match cmd {
+            Command::Create(spec) => self.registry.create(&spec).map(drop),
+            Command::Destroy(name) => {
+                self.registry.find(&name)?;
+                if let Some(i) = kept.iter().position(|k| k.cache.name() == &name) {
+                    if let Ok(mut k) = kept.remove(i) {
+                        k.release_all();
+                    }
+                }
+                self.registry.destroy(&name)
+            }
+            Command::Alloc {
+                cache,
+                node,
+                count,
+                strict,
+            } => {
+                let cache = self.registry.find(&cache)?;
+                let used: usize = kept.iter().map(Kept::bytes).sum();
+                let size = cache.geometry().object_size;
+                if used + count * size > KEPT_LIMIT_BYTES {
+                    return Err(ENOSPC);
+                }
+                let i = match kept.iter().position(|k| Arc::ptr_eq(&k.cache, &cache)) {
+                    Some(i) => i,
+                    None => {
+                        kept.push(
+                            Kept {
+                                cache: cache.clone(),
+                                objs: KVVec::new(),
+                            },
+                            GFP_KERNEL,
+                        )?;
+                        kept.len() - 1
+                    }
+                };
+                let req = match (node, strict) {
+                    (NodeArg::Any, _) => NodeRequest::Any,
+                    (NodeArg::Node(n), true) => NodeRequest::Exact(n),
+                    (NodeArg::Node(n), false) => NodeRequest::Prefer(n),
+                };
+                Self::alloc_n(&mut kept[i], req, count)
+            }
+            Command::Free { cache, node, count } => {
+                let cache = self.registry.find(&cache)?;
+                let Some(k) = kept.iter_mut().find(|k| Arc::ptr_eq(&k.cache, &cache)) else {
+                    return if count.is_none() { Ok(()) } else { Err(EINVAL) };
+                };
+                Self::free_n(k, node, count)
+            }
+            Command::Shrink(name) => {
+                drop(kept);
+                match name {
+                    Some(name) => {
+                        self.registry.find(&name)?.shrink();
+                    }
+                    None => {
+                        for c in self.registry.caches()?.iter() {
+                            c.shrink();
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Command::Verify(name) => {
+                if let Some(name) = &name {
+                    self.registry.find(name)?;
+                }
+                let (mut checked, mut bad) = (0usize, 0usize);
+                for k in kept.iter_mut() {
+                    if name.as_ref().is_some_and(|n| n != k.cache.name()) {
+                        continue;
+                    }
+                    for ko in k.objs.iter_mut() {
+                        let addr = ko.obj.addr();
+                        let nid = ko.obj.nid();
+                        let ok_node = ko.exact.is_none_or(|n| n == nid);
+                        let ok = ok_node
+                            && k.cache
+                                .object_bytes(&mut ko.obj)
+                                .is_ok_and(|b| intact(b, addr));
+                        checked += 1;
+                        if !ok {
+                            bad += 1;
+                            if bad <= 5 {
+                                pr_err!(
+                                    "verify: {}: object on node {} corrupted or misplaced\n",
+                                    k.cache.name().as_str(),
+                                    nid.index()
+                                );
+                            }
+                        }
+                    }
+                }
+                pr_info!("verify: {} objects checked, {} bad\n", checked, bad);
+                if bad == 0 {
+                    Ok(())
+                } else {
+                    Err(EIO)
+                }
+            }
+        }
+    }
+
+    /// Allocates `count` objects into `k`, all or nothing.
+    fn alloc_n(k: &mut Kept, req: NodeRequest, count: usize) -> Result {
+        let exact = match req {
+            NodeRequest::Exact(n) => Some(n),
+            _ => None,
+        };
+        k.objs.reserve(count, GFP_KERNEL)?;
+        let start = k.objs.len();
+        for _ in 0..count {
+            match k.cache.alloc(req) {
+                Ok(mut obj) => {
+                    let addr = obj.addr();
+                    if let Ok(bytes) = k.cache.object_bytes(&mut obj) {
+                        fill(bytes, addr);
+                    }
+                    // Room was reserved above.
+                    let _ = k.objs.push_within_capacity(KeptObject { obj, exact });
+                }
+                Err(e) => {
+                    while k.objs.len() > start {
+                        if let Some(ko) = k.objs.pop() {
+                            if let Err((_, obj)) = k.cache.free(ko.obj) {
+                                obj.leak();
+                            }
+                        }
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Frees `count` (or all) kept objects of `k` on `node`; `EINVAL`, changing nothing, if
+    /// fewer are kept there.
+    fn free_n(k: &mut Kept, node: NodeArg, count: Option<usize>) -> Result {
+        let on_node = |ko: &KeptObject| match node {
+            NodeArg::Any => true,
+            NodeArg::Node(n) => ko.obj.nid() == n,
+        };
+        let available = k.objs.iter().filter(|ko| on_node(ko)).count();
+        let mut todo = match count {
+            Some(n) if n > available => return Err(EINVAL),
+            Some(n) => n,
+            None => available,
+        };
+        let mut i = k.objs.len();
+        while todo > 0 && i > 0 {
+            i -= 1;
+            if !on_node(&k.objs[i]) {
+                continue;
+            }
+            let last = k.objs.len() - 1;
+            k.objs.swap(i, last);
+            if let Some(ko) = k.objs.pop() {
+                if let Err((e, obj)) = k.cache.free(ko.obj) {
+                    pr_err!(
+                        "{}: cannot free kept object ({:?})\n",
+                        k.cache.name().as_str(),
+                        e
+                    );
+                    obj.leak();
+                }
+            }
+            todo -= 1;
+        }
+        Ok(())
+    }
+
+    /// Renders the kept objects: `<cache> <total> N<node>=<n>...` per cache that keeps any.
+    fn render_objects(&self, out: &mut KVec<u8>) -> Result {
+        let kept = self.kept.lock();
+        let mut w = KVecWriter(out);
+        for k in kept.iter().filter(|k| !k.objs.is_empty()) {
+            let mut per_node = KVec::with_capacity(nr_node_ids(), GFP_KERNEL)?;
+            for nid in NodeId::all() {
+                let n = k.objs.iter().filter(|ko| ko.obj.nid() == nid).count();
+                per_node.push((nid, n), GFP_KERNEL)?;
+            }
+            write!(w, "{} {}", k.cache.name().as_str(), k.objs.len()).map_err(|_| ENOMEM)?;
+            for (nid, n) in per_node.iter().filter(|(_, n)| *n != 0) {
+                write!(w, " N{}={}", nid, n).map_err(|_| ENOMEM)?;
+            }
+            writeln!(w).map_err(|_| ENOMEM)?;
+        }
+        Ok(())
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Control {
+    fn drop(self: Pin<&mut Self>) {
+        // Unloading with live objects: give them all back before the caches go.
+        for k in self.kept.lock().iter_mut() {
+            k.release_all();
+        }
+    }
+}
+
+/// `core::fmt::Write` into a `KVec<u8>`.
+struct KVecWriter<'a>(&'a mut KVec<u8>);
+
+impl Write for KVecWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
+    }
+}
+
+impl DebugfsFiles for Control {
+    const FILES: &'static [(&'static CStr, u16)] = &[(c"control", 0o600), (c"objects", 0o400)];
+
+    fn write(&self, file: usize, input: &[u8]) -> Result {
+        if file != 0 {
+            return Err(EINVAL);
+        }
+        self.run(Command::parse(input)?)
+    }
+
+    fn read(&self, file: usize, out: &mut KVec<u8>) -> Result {
+        match file {
+            0 => Ok(out.extend_from_slice(HELP.as_bytes(), GFP_KERNEL)?),
+            1 => self.render_objects(out),
+            _ => Err(EINVAL),
+        }
+    }
+}

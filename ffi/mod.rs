@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The only place where rust_slab_hp talks to C.
+//!
+//! Every `bindings::` call, every C layout and every `extern "C"` trampoline
+//! lives below this module; what it exports are safe types whose invariants
+//! make the C contracts hold. The cache, node, notifier and registry code above
+//! it is safe Rust.
+//!
+//! C definitions always come from the target kernel's own `bindings` (generated
+//! by its build from its headers), never from copied numbers or layouts.
+
+pub(crate) mod debugfs;
+pub(crate) mod nodes;
+pub(crate) mod notifier;
+pub(crate) mod page;
+pub(crate) mod param;
+pub(crate) mod sysfs;
+
+use kernel::{bindings, prelude::*};
+
+/// Sleeps for at least `ms` milliseconds (`msleep()`); may only be called where sleeping is
+/// allowed.
+pub(crate) fn msleep(ms: u32) {
+    // SAFETY: `msleep` has no preconditions beyond process context, which every caller of this
+    // module's sleeping paths (sysfs `show`, debugfs `write`) provides.
+    unsafe { bindings::msleep(ms) };
+}
+
+/// Whether the current task may administer the system (`capable(CAP_SYS_ADMIN)`).
+pub(crate) fn capable_sys_admin() -> bool {
+    // SAFETY: `capable` only inspects the current task's credentials.
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+}
+
+/// The number of possible CPUs (`nr_cpu_ids`).
+pub(crate) fn nr_cpu_ids() -> usize {
+    // SAFETY: `nr_cpu_ids` is set during early boot, before any module loads, and never
+    // changes afterwards.
+    unsafe { bindings::nr_cpu_ids as usize }
+}
+
+/// Declarations bindgen generated at build time from this kernel's headers (see `Kbuild`).
+#[allow(
+    dead_code,
+    non_camel_case_types,
+    non_upper_case_globals,
+    non_snake_case,
+    unused_imports,
+    unreachable_pub,
+    clippy::all
+)]
+pub(crate) mod generated {
+    include!("generated.rs");
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! NUMA node numbers and the kernel's node-state masks.
+
+use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::{bindings, prelude::*};
+
+/// The number of possible NUMA nodes (`nr_node_ids`).
+pub(crate) fn nr_node_ids() -> usize {
+    // SAFETY: `nr_node_ids` is set during early boot, before any module loads, and never
+    // changes afterwards.
+    unsafe { bindings::nr_node_ids as usize }
+}
+
+/// A NUMA node number that is valid on this system.
+///
+/// # Invariants
+///
+/// `self.0 < nr_node_ids()`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct NodeId(u16);
+
+impl NodeId {
+    /// Returns the node `nid`, or `None` if no such node can exist on this system.
+    pub(crate) fn new(nid: u64) -> Option<Self> {
+        if nid < nr_node_ids() as u64 {
+            // INVARIANT: checked just above; `nr_node_ids <= MAX_NUMNODES <= 1024` fits in u16.
+            u16::try_from(nid).ok().map(Self)
+        } else {
+            None
+        }
+    }
+
+    /// Returns the node number as an index into per-node tables of `nr_node_ids()` entries.
+    pub(crate) fn index(self) -> usize {
+        usize::from(self.0)
+    }
+
+    /// Iterates over every possible node number, `0..nr_node_ids()`.
+    pub(crate) fn all() -> impl Iterator<Item = NodeId> {
+        // INVARIANT: every value is below `nr_node_ids()`.
+        (0..nr_node_ids()).filter_map(|n| u16::try_from(n).ok().map(Self))
+    }
+
+    /// Returns the node number for C.
+    pub(crate) fn as_c_int(self) -> c_int {
+        c_int::from(self.0)
+    }
+
+    /// Whether the kernel currently has the node in `state`.
+    ///
+    /// The answer can change right after it is given; callers must cope with that (a node-exact
+    /// page allocation simply fails if the memory went away in between).
+    pub(crate) fn has(self, state: NodeState) -> bool {
+        let bits = usize::BITS as usize;
+        let (word, bit) = (self.index() / bits, self.index() % bits);
+        let state = match state {
+            NodeState::Memory => bindings::node_states_N_MEMORY,
+            NodeState::NormalMemory => bindings::node_states_N_NORMAL_MEMORY,
+        } as usize;
+        // SAFETY: `node_states` is a global array of `NR_NODE_STATES` node masks, each with room for
+        // `MAX_NUMNODES >= nr_node_ids` bits, so `state` and `word` are in bounds. The memory
+        // hotplug code updates the words with atomic bit operations; an atomic load is what
+        // `node_state()`'s `test_bit()` does too.
+        let word = unsafe {
+            let words = core::ptr::addr_of_mut!(bindings::node_states[state].bits);
+            AtomicUsize::from_ptr(words.cast::<usize>().add(word)).load(Ordering::Relaxed)
+        };
+        word & (1 << bit) != 0
+    }
+}
+
+impl core::fmt::Display for NodeId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Node states the kernel tracks in `node_states[]` that matter here.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum NodeState {
+    /// The node has memory of any zone (`N_MEMORY`).
+    Memory,
+    /// The node has memory the kernel can allocate from: not only `ZONE_MOVABLE`
+    /// (`N_NORMAL_MEMORY`).
+    NormalMemory,
+}
+
+/// A set of nodes that can be read without a lock.
+///
+/// Writers serialise among themselves (the registry mutex); readers see each node's bit
+/// atomically.
+pub(crate) struct NodeMask {
+    words: KVec<AtomicUsize>,
+}
+
+impl NodeMask {
+    /// Creates an empty mask with room for every possible node.
+    pub(crate) fn new(flags: kernel::alloc::Flags) -> Result<Self> {
+        let n = nr_node_ids().div_ceil(usize::BITS as usize);
+        let mut words = KVec::with_capacity(n, flags)?;
+        for _ in 0..n {
+            words.push(AtomicUsize::new(0), flags)?;
+        }
+        Ok(Self { words })
+    }
+
+    fn slot(&self, nid: NodeId) -> (&AtomicUsize, usize) {
+        let bits = usize::BITS as usize;
+        // `words` has room for `nr_node_ids()` bits and `nid < nr_node_ids()`: never out of
+        // bounds, and `NodeMask::new` is the only constructor.
+        (&self.words[nid.index() / bits], 1 << (nid.index() % bits))
+    }
+
+    /// Whether `nid` is in the set.
+    pub(crate) fn contains(&self, nid: NodeId) -> bool {
+        let (word, bit) = self.slot(nid);
+        word.load(Ordering::Acquire) & bit != 0
+    }
+
+    /// Adds `nid`; returns whether it was absent.
+    pub(crate) fn insert(&self, nid: NodeId) -> bool {
+        let (word, bit) = self.slot(nid);
+        word.fetch_or(bit, Ordering::AcqRel) & bit == 0
+    }
+
+    /// Removes `nid`; returns whether it was present.
+    pub(crate) fn remove(&self, nid: NodeId) -> bool {
+        let (word, bit) = self.slot(nid);
+        word.fetch_and(!bit, Ordering::AcqRel) & bit != 0
+    }
+
+    /// Iterates over the nodes in the set.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        NodeId::all().filter(|&n| self.contains(n))
+    }
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What memory hotplug does to the caches: the node events of 7.x's `mm/slub.c`
+//! (`slab_memory_callback()`), with its two weak spots closed.
+//!
+//! | event                              | SLUB (7.3)                  | rust_slab_hp                  |
+//! |------------------------------------|-----------------------------|-------------------------------|
+//! | `NODE_ADDING_FIRST_MEMORY`         | allocate absent metadata, cache by cache; on failure the earlier caches keep theirs | allocate all absent metadata first, publish only if every allocation succeeded: a refused online changes nothing |
+//! | `NODE_ADDED_FIRST_MEMORY`          | -                           | allocate any metadata still absent (a module loaded between the two events) |
+//! | `NODE_CANCEL_ADDING_FIRST_MEMORY`  | -                           | keep metadata, stop targeting the node |
+//! | `NODE_REMOVING_LAST_MEMORY`        | shrink every cache          | shrink every cache            |
+//! | `NODE_REMOVED_LAST_MEMORY`         | keep metadata               | keep metadata, stop targeting the node |
+//! | `NODE_CANCEL_REMOVING_LAST_MEMORY` | -                           | nothing: the node still has memory |
+//!
+//! Metadata is never freed here: lock-free readers may hold it (see [`crate::registry`]).
+
+use crate::{
+    ffi::{
+        nodes::NodeId,
+        notifier::{NodeEvent, NodeEventHandler},
+    },
+    registry::Registry,
+};
+use kernel::prelude::*;
+
+impl NodeEventHandler for Registry {
+    fn node_event(&self, event: NodeEvent, nid: NodeId) -> Result {
+        self.count_event(event, nid);
+        pr_info!("node {}: {}\n", nid.index(), event.name());
+        let locked = self.lock();
+        match event {
+            NodeEvent::AddingFirst => {
+                if let Err(e) = locked.add_node(nid, true) {
+                    pr_warn!(
+                        "node {}: refusing online: node metadata allocation failed\n",
+                        nid.index()
+                    );
+                    return Err(e);
+                }
+                locked.set_has_memory(nid, true);
+            }
+            NodeEvent::AddedFirst => {
+                if locked.add_node(nid, false).is_err() {
+                    pr_warn!(
+                        "node {}: node metadata allocation failed; allocations there fall back\n",
+                        nid.index()
+                    );
+                }
+                locked.set_has_memory(nid, true);
+            }
+            NodeEvent::CancelAddingFirst => locked.set_has_memory(nid, false),
+            NodeEvent::RemovingLast => locked.shrink_all(),
+            NodeEvent::RemovedLast => {
+                locked.set_has_memory(nid, false);
+                locked.free_node_like_pre_5_12(nid);
+            }
+            NodeEvent::CancelRemovingLast => {}
+        }
+        Ok(())
+    }
+}

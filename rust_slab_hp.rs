@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rust_slab_hp: a slab cache whose per-node metadata survives memory hot-remove.
+//!
+//! The Rust counterpart of "mm, slub: stop freeing kmem_cache_node structures on node
+//! offline" (Linux 5.12) and of the node-notifier handling SLUB has had since 6.17: each
+//! cache's metadata for a NUMA node is allocated when the node gets its first memory, only if
+//! it is absent, and is kept when the node loses its last memory, so statistics can be read
+//! without `mem_hotplug_lock` and without the cache mutex, and never touch freed memory.
+//!
+//! - [`registry`]: the cache list, its mutex, and the locking rules of the whole module;
+//! - [`cache`], [`node`], [`slab`]: the allocator;
+//! - [`notifier`]: what node hotplug events do; [`ffi::notifier`] registers for them;
+//! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`; [`control`]: debugfs test controls;
+//! - [`ffi`]: everything that touches C.
+
+mod cache;
+mod control;
+mod ffi;
+mod node;
+mod notifier;
+mod registry;
+mod slab;
+mod sysfs;
+
+use crate::{
+    cache::CacheSpec,
+    control::Control,
+    ffi::{debugfs::DebugfsDir, notifier::NodeNotifier, param::module_param},
+    registry::Registry,
+};
+use kernel::{prelude::*, sync::Arc};
+
+module! {
+    type: RustSlabHp,
+    name: "rust_slab_hp",
+    authors: ["rust_slab_hp developers"],
+    description: "Hotplug-safe slab cache: per-node metadata kept across memory offline",
+    license: "GPL",
+}
+
+/// The caches created at load when `caches=` is not given.
+const DEFAULT_CACHES: &str = "hp-8:8:8,hp-64:64:8,hp-256:256:64,hp-4096:4096:4096,hp-8192:8192:8";
+
+/// Checks a `caches=` value: comma-separated `name:size:align`, names unique, at most 16.
+fn validate_caches(value: &[u8]) -> Result {
+    let mut names: KVec<cache::CacheName> = KVec::new();
+    for spec in value.split(|&c| c == b',').filter(|s| !s.is_empty()) {
+        let Ok(spec) = CacheSpec::parse(spec) else {
+            pr_err!(
+                "caches=: bad entry '{}' (want name:size:align, size 8..={}, align a power of two up to PAGE_SIZE)\n",
+                kernel::str::BStr::from_bytes(spec),
+                slab::MAX_OBJECT_SIZE
+            );
+            return Err(EINVAL);
+        };
+        if names.contains(&spec.name) || names.len() == 16 {
+            pr_err!(
+                "caches=: duplicate name '{}' or more than 16 caches\n",
+                spec.name.as_str()
+            );
+            return Err(EINVAL);
+        }
+        names.push(spec.name, GFP_KERNEL)?;
+    }
+    Ok(())
+}
+
+module_param!(CACHES: string(512) = DEFAULT_CACHES,
+    name: "caches", validate: validate_caches,
+    desc: "Caches to create at load: name:size:align[,...] (default: hp-8, hp-64, hp-256, hp-4096, hp-8192)");
+
+module_param!(REPRODUCE_OFFLINE_UAF: bool = false, name: "reproduce_offline_uaf",
+    desc: "TEST ONLY: reproduce the pre-5.12 SLUB bug: free node metadata when a node loses its last memory, and widen stats readers' window, so concurrent reads use freed memory (default: off)");
+
+/// The module: controls, notifier and registry, torn down in that order.
+struct RustSlabHp {
+    _control: DebugfsDir<Control>,
+    _notifier: Pin<KBox<NodeNotifier<Registry>>>,
+    _registry: Arc<Registry>,
+}
+
+impl kernel::Module for RustSlabHp {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let reproduce_uaf = REPRODUCE_OFFLINE_UAF.get();
+        if reproduce_uaf {
+            pr_warn!("reproduce_offline_uaf=1: node metadata is FREED on offline; stats reads may use freed memory (test only)\n");
+        }
+        let registry = Registry::new(c"rust_slab_hp", reproduce_uaf)?;
+        // SLUB's priority (`SLAB_CALLBACK_PRI`): run with the other slab-like users.
+        let notifier = KBox::pin_init(NodeNotifier::register(registry.clone(), 1), GFP_KERNEL)?;
+        registry.sync_nodes();
+        for spec in CACHES.get().split(|&c| c == b',').filter(|s| !s.is_empty()) {
+            // Validated when the parameter was set.
+            let spec = CacheSpec::parse(spec)?;
+            registry.create(&spec).inspect_err(|e| {
+                pr_err!("cannot create cache {}: {:?}\n", spec.name.as_str(), e);
+            })?;
+        }
+        let control = DebugfsDir::new(c"rust_slab_hp", Control::new(registry.clone())?)?;
+        pr_info!("loaded: {} caches\n", registry.caches()?.len());
+        Ok(Self {
+            _control: control,
+            _notifier: notifier,
+            _registry: registry,
+        })
+    }
+}
+
+impl Drop for RustSlabHp {
+    fn drop(&mut self) {
+        pr_info!("unloading\n");
+    }
+}

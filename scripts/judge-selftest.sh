@@ -1,0 +1,82 @@
+#!/bin/bash
+# Tests of the judge itself: fake VM logs with a failed test, a kernel report inside and
+# outside a test, an expected report that did or did not appear, a timeout and a crash must
+# each be caught; a clean run must pass. Prints one line per case and writes <out>/results.
+set -eu
+. "$(dirname "$0")/lib.sh"
+out=$BUILD/judge-selftest
+rm -rf "$out" && mkdir -p "$out"
+: >"$out/results"
+
+# fake <case> <qemu rc> <ktap text> <console text>
+fake() {
+	d=$out/$1
+	mkdir -p "$d"
+	printf '%s\n' "$3" >"$d/ktap.log"
+	printf '%s\n' "$4" >"$d/console.log"
+	echo "$2 1" >"$d/qemu.status"
+}
+# check <case> <pass|fail> <what> [text the judge's verdict must contain]
+check() {
+	if "$TOP/scripts/judge.sh" "$out/$1" "fake" >"$out/$1/judge.out" 2>&1; then got=pass; else got=fail; fi
+	if [ "$got" = "$2" ] && grep -qF -- "${4:-ok - fake}" "$out/$1/judge.out"; then
+		echo "PASS harness/$1" >>"$out/results"
+		echo "ok - harness: $1 ($3)"
+	else
+		echo "FAIL harness/$1" >>"$out/results"
+		echo "not ok - harness: $1 ($3: judge said $got)"
+		sed 's/^/    /' "$out/$1/judge.out"
+	fi
+}
+
+K2='KTAP version 1
+1..2
+ok 1 a
+ok 2 b
+# done'
+C2='rust_slab_hp-selftest: begin a
+rust_slab_hp-selftest: end a
+rust_slab_hp-selftest: begin b
+rust_slab_hp-selftest: end b
+rust_slab_hp-selftest: done'
+
+fake clean 0 "$K2" "$C2"
+check clean pass "a clean run passes"
+fake not-ok 0 "$(echo "$K2" | sed 's/^ok 2 b/not ok 2 b # exit 1/')" "$C2"
+check not-ok fail "a failed test fails the run" "not ok - fake: b # test failed"
+fake splat-in-test 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/BUG: KASAN: slab-use-after-free in foo\n&/')"
+check splat-in-test fail "a KASAN report inside a passing test fails it" "not ok - fake: b # 1 unexpected kernel report"
+fake splat-at-boot 0 "$K2" "WARNING: CPU: 0 PID: 1 at mm/slub.c:1 bar
+$C2"
+check splat-at-boot fail "a WARNING outside any test fails the run" "not ok - fake: kernel-log"
+while IFS='|' read -r name s; do
+	fake "$name" 0 "$K2" "$(echo "$C2" | sed "s#^rust_slab_hp-selftest: end a#$s\n&#")"
+	check "$name" fail "'$s' fails the run" "not ok - fake: a # 1 unexpected kernel report"
+done <<'EOS'
+lockdep|WARNING: possible circular locking dependency detected
+lockdep-info|INFO: possible recursive locking detected
+kmemleak|kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
+oops|Oops: general protection fault, probably for non-canonical address
+sleep-in-atomic|BUG: sleeping function called from invalid context at mm/slub.c:1
+ubsan|UBSAN: array-index-out-of-bounds in mm/x.c:2
+EOS
+fake expected 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/rust_slab_hp-selftest: expect-splat BUG: KASAN: slab-use-after-free\nBUG: KASAN: slab-use-after-free in x\n&/')"
+check expected pass "an announced report inside its test passes"
+fake expected-other 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/rust_slab_hp-selftest: expect-splat BUG: KASAN: slab-use-after-free\nBUG: KASAN: slab-use-after-free in x\nWARNING: lock held\n&/')"
+check expected-other fail "another report next to an announced one fails" "not ok - fake: b # 1 unexpected kernel report"
+fake expected-missing 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/rust_slab_hp-selftest: expect-splat BUG: KASAN\n&/')"
+check expected-missing fail "an announced report that never came fails" "the expected kernel report did not appear"
+fake expected-elsewhere 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/rust_slab_hp-selftest: expect-splat BUG: KASAN\n&\nBUG: KASAN: use-after-free/')"
+check expected-elsewhere fail "an announced report only counts inside its test" "not ok - fake: kernel-log"
+fake timeout 124 "KTAP version 1
+1..2
+ok 1 a" "rust_slab_hp-selftest: begin a
+rust_slab_hp-selftest: end a
+rust_slab_hp-selftest: begin b"
+check timeout fail "a VM timeout fails the run" "not ok - fake: vm-timeout"
+fake crash 0 "KTAP version 1
+1..2
+ok 1 a
+ok 2 b" "$(echo "$C2" | sed '$d')
+Kernel panic - not syncing: Fatal exception"
+check crash fail "a VM that never reaches the end marker fails the run" "not ok - fake: vm-end"

@@ -1,0 +1,69 @@
+# Shared settings and helpers for the rust_slab_hp harness; sourced, never run.
+#
+# Every knob is an environment variable with a default, so the Makefile, the
+# README commands and CI all drive the same scripts:
+#   KERNEL   kernel series to build and boot (7.3 by default; 6.12 is the LTS)
+#   PROFILE  debug (KASAN, lockdep, kmemleak: tests and demo) or perf (bench)
+#   BUILD    where every generated artefact lives (git-ignored ./build)
+#   LLVM     LLVM suffix passed to kbuild (-19)
+#   RUSTC    the rustc the kernel is built with (/usr/bin/rustc, Debian's)
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KERNEL=${KERNEL:-7.3}
+PROFILE=${PROFILE:-debug}
+BUILD=${BUILD:-$TOP/build}
+LLVM=${LLVM:--19}
+RUSTC=${RUSTC:-/usr/bin/rustc}
+JOBS=${JOBS:-$(($(nproc) + 1))}
+LOGS=$BUILD/logs
+
+# The toolchain versions this project is verified with (see README.md).
+RUST_WEB_VERSION=1.85.0+dfsg3-1~deb12u3
+RUST_WEB_PACKAGES="rustc-web rust-web-src libstd-rust-web-dev rust-web-clippy cargo-web"
+BINDGEN_VERSION=0.73.2
+
+BINDGEN=${BINDGEN:-$(command -v bindgen || echo "$HOME/.cargo/bin/bindgen")}
+
+KBUILD_ARGS="LLVM=$LLVM RUSTC=$RUSTC BINDGEN=$BINDGEN"
+
+mkdir -p "$LOGS"
+
+# Prints a harness message on stderr.
+say() { printf '%s\n' "rust_slab_hp: $*" >&2; }
+
+die() {
+	say "error: $*"
+	exit 1
+}
+
+# Runs a long command with its output in a log file, printing a progress line
+# with the elapsed time every 30 s and the log's tail if it fails.
+#   run_logged <label> <logfile> <command...>
+run_logged() {
+	label=$1 log=$2
+	shift 2
+	start=$(date +%s)
+	say "$label (log: ${log#"$TOP"/})"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	# A progress ticker, killed as soon as the command ends.
+	(
+		while sleep 30; do
+			say "  ... $label: $(($(date +%s) - start))s"
+		done
+	) &
+	ticker=$!
+	rc=0
+	wait "$pid" || rc=$?
+	kill "$ticker" 2>/dev/null || true
+	wait "$ticker" 2>/dev/null || true
+	if [ "$rc" != 0 ]; then
+		say "$label FAILED after $(($(date +%s) - start))s (exit $rc); last lines of $log:"
+		tail -n 40 "$log" >&2
+		return "$rc"
+	fi
+	say "  done: $label in $(($(date +%s) - start))s"
+}
+
+# The kernel build directory for a series and profile.
+kernel_dir() { echo "$BUILD/kernel-${1:-$KERNEL}-${2:-$PROFILE}"; }

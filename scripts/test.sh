@@ -1,0 +1,67 @@
+#!/bin/bash
+# `make test`: builds whatever is missing (host packages, kernel, module), then runs the
+# judge's own tests and every VM suite. Prints every test line and ends with exactly
+# "N passed, N failed"; exits non-zero if anything failed.
+#
+# Environment: KERNELS (series to test, default "7.3"), SUITES (default "main uaf"),
+# RSH_RACE_CYCLES (node-1 offline/online cycles of the race test, default 200).
+set -eu
+. "$(dirname "$0")/lib.sh"
+start=$(date +%s)
+KERNELS=${KERNELS:-$KERNEL}
+SUITES=${SUITES:-main uaf}
+all=$BUILD/test-results
+: >"$all"
+
+# record <PASS|FAIL> <name> [detail]: a test of the harness itself (build, style).
+record() {
+	echo "$1 $2" >>"$all"
+	if [ "$1" = PASS ]; then echo "ok - $2${3:+ # $3}"; else echo "not ok - $2${3:+ # $3}"; fi
+}
+
+"$TOP/scripts/judge-selftest.sh" || true
+cat "$BUILD/judge-selftest/results" >>"$all"
+
+for k in $KERNELS; do
+	export KERNEL=$k
+	if ! "$TOP/scripts/kernel.sh"; then
+		record FAIL "$k: kernel build" "see $LOGS"
+		continue
+	fi
+	kdir=$(kernel_dir "$k" debug)
+	log=$LOGS/module-$k.log
+	# One build, with clippy: every lint and compiler warning is a failure.
+	if make -C "$TOP" -s clean KDIR="$kdir" >/dev/null 2>&1 &&
+		make -C "$TOP" modules KDIR="$kdir" CLIPPY=1 >"$log" 2>&1; then
+		record PASS "$k: module build"
+		if grep -q '^warning' "$log"; then
+			record FAIL "$k: module build has no warnings (CLIPPY=1)"
+			grep -A6 '^warning' "$log" | head -n 40 | sed 's/^/    /'
+		else
+			record PASS "$k: module build has no warnings (CLIPPY=1)"
+		fi
+	else
+		record FAIL "$k: module build" "last lines of $log:"
+		tail -n 30 "$log" | sed 's/^/    /'
+		continue
+	fi
+	for s in $SUITES; do
+		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200}"
+		"$TOP/scripts/vm.sh" "$s" --append "$append" || true
+		cat "$BUILD/vm/$k-$s/results" >>"$all" 2>/dev/null ||
+			record FAIL "$k/$s: no results"
+	done
+done
+
+if "$TOP/scripts/check-style.sh" >"$LOGS/style.log" 2>&1; then
+	record PASS "style: rustfmt (kernel .rustfmt.toml), SAFETY comments, FFI confined to ffi/"
+else
+	record FAIL "style: rustfmt (kernel .rustfmt.toml), SAFETY comments, FFI confined to ffi/"
+	head -n 30 "$LOGS/style.log" | sed 's/^/    /'
+fi
+
+passed=$(grep -c '^PASS' "$all" || true)
+failed=$(grep -c '^FAIL' "$all" || true)
+say "test run took $(($(date +%s) - start))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,9 @@
+# The 5.12 rule, shown: with node metadata kept across offline (the default), stats readers
+# racing with node 1 going offline see no freed memory: no KASAN report, no metadata freed.
+. /selftests/uaf_workload.sh
+expect_eq "$uaf_reports" 0 "KASAN use-after-free reports"
+for c in hp-8 hp-256; do
+	expect_eq "$(stat $c metadata_frees)" 0 "$c metadata_frees"
+	expect_eq "$(stat $c metadata_nodes)" "0-1" "$c metadata_nodes"
+done
+rsh_unload

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Slabs: naturally aligned blocks of pages that hold a header and equal-sized objects.
+//!
+//! ```text
+//! | Header | pad | object 0 | object 1 | ... | object n-1 | waste |
+//! ^ aligned to the slab size (PAGE_SIZE << order)
+//! ```
+//!
+//! The page allocator returns `2^order`-page blocks aligned to their size, so the slab of an
+//! object is found in O(1) by aligning its address down: no global lookup, no `struct page`
+//! fields. Free objects form a singly linked list threaded through their first word.
+//!
+//! Everything here runs under the lock of the node whose lists hold the slab
+//! ([`crate::node::Node`]); this file only knows lists, not locks.
+
+use crate::ffi::{
+    nodes::NodeId,
+    page::{Pages, PAGE_SIZE},
+};
+use core::{mem::ManuallyDrop, ptr::NonNull};
+use kernel::prelude::*;
+
+/// The largest slab order used; `PAGE_ALLOC_COSTLY_ORDER + 2`, enough for 32 KiB objects.
+pub(crate) const MAX_SLAB_ORDER: u32 = 5;
+
+/// The largest object size a cache may have.
+pub(crate) const MAX_OBJECT_SIZE: usize = 32 * 1024;
+
+/// How objects are laid out in every slab of a cache.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Geometry {
+    /// Size the user asked for.
+    pub(crate) object_size: usize,
+    /// Alignment the user asked for.
+    pub(crate) align: usize,
+    /// Distance between objects: the size rounded up to the alignment and to a pointer.
+    pub(crate) stride: usize,
+    /// Offset of the first object from the slab start.
+    pub(crate) first: usize,
+    /// Pages per slab, as an order.
+    pub(crate) order: u32,
+    /// Objects per slab.
+    pub(crate) objects: u32,
+}
+
+/// `fls()`: the 1-based index of the highest set bit, 0 for 0.
+fn fls(x: usize) -> u32 {
+    usize::BITS - x.leading_zeros()
+}
+
+impl Geometry {
+    /// Lays out objects of `size` bytes aligned to `align` (a power of two up to `PAGE_SIZE`).
+    ///
+    /// The order is the smallest that gives at least as many objects per slab as SLUB's
+    /// `calculate_order()` gives a cache of the same size on this machine: our header lives in
+    /// the slab, theirs in `struct slab`, so where the header costs an object the slab grows.
+    pub(crate) fn new(size: usize, align: usize, nr_cpus: usize) -> Result<Self> {
+        if !(8..=MAX_OBJECT_SIZE).contains(&size) || !align.is_power_of_two() || align > PAGE_SIZE {
+            return Err(EINVAL);
+        }
+        let word = core::mem::size_of::<usize>();
+        let align_eff = align.max(word);
+        let stride = size.next_multiple_of(align_eff);
+        let first = core::mem::size_of::<Header>().next_multiple_of(align_eff);
+        let slub_objects = slub_objects_per_slab(size.next_multiple_of(align), nr_cpus);
+        for order in 0..=MAX_SLAB_ORDER {
+            let objects = ((PAGE_SIZE << order).saturating_sub(first)) / stride;
+            if objects >= slub_objects && objects > 0 {
+                return Ok(Self {
+                    object_size: size,
+                    align,
+                    stride,
+                    first,
+                    order,
+                    objects: u32::try_from(objects).map_err(|_| EINVAL)?,
+                });
+            }
+        }
+        Err(EINVAL)
+    }
+
+    /// Bytes per slab.
+    pub(crate) fn slab_bytes(&self) -> usize {
+        PAGE_SIZE << self.order
+    }
+}
+
+/// Objects per slab SLUB picks for objects of `size` bytes (`calculate_order()` without debug
+/// metadata): at least `4 * (fls(nr_cpus) + 1)` objects, leftover at most 1/16, 1/8 or 1/4 of
+/// the slab, order at most 3 (`slub_max_order`).
+fn slub_objects_per_slab(size: usize, nr_cpus: usize) -> usize {
+    const SLUB_MAX_ORDER: u32 = 3;
+    let objs = |order: u32| (PAGE_SIZE << order) / size;
+    let min_objects = (4 * (fls(nr_cpus) as usize + 1))
+        .min(objs(SLUB_MAX_ORDER))
+        .max(1);
+    let min_order = fls((min_objects * size - 1) / PAGE_SIZE);
+    for fract in [16, 8, 4] {
+        for order in min_order..=SLUB_MAX_ORDER {
+            let slab = PAGE_SIZE << order;
+            if slab % size <= slab / fract {
+                return objs(order);
+            }
+        }
+    }
+    objs(SLUB_MAX_ORDER.max(fls((size - 1) / PAGE_SIZE))).max(1)
+}
+
+/// Which list of its node a slab is on.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum ListId {
+    Partial,
+    Full,
+}
+
+/// The start of every slab.
+#[repr(C)]
+struct Header {
+    /// The memory this header lives in; freed by [`Slab::drop`].
+    pages: ManuallyDrop<Pages>,
+    /// Which cache the slab belongs to, to refuse frees through the wrong cache.
+    cache_id: usize,
+    next: *mut Header,
+    prev: *mut Header,
+    freelist: *mut FreeObject,
+    inuse: u32,
+    list: ListId,
+}
+
+/// The first word of a free object.
+struct FreeObject {
+    next: *mut FreeObject,
+}
+
+/// A slab that is on no list yet, owned.
+///
+/// # Invariants
+///
+/// `hdr` is the initialised header at the start of its own pages, and nobody else owns it.
+pub(crate) struct Slab {
+    hdr: NonNull<Header>,
+}
+
+// SAFETY: A slab is memory owned by whoever holds this value.
+unsafe impl Send for Slab {}
+
+impl Slab {
+    /// Carves `pages` into a slab with `g`'s layout, all objects free.
+    pub(crate) fn new(pages: Pages, g: &Geometry, cache_id: usize) -> Self {
+        let base = pages.addr().as_ptr();
+        let hdr = base.cast::<Header>();
+        let mut freelist: *mut FreeObject = core::ptr::null_mut();
+        // Thread the free list back to front so that allocation walks forward in memory.
+        for i in (0..g.objects as usize).rev() {
+            // SAFETY: Object `i` lies inside the slab (`first + objects * stride <= slab size`,
+            // established by `Geometry::new`), is aligned to a pointer, and is ours.
+            unsafe {
+                let obj = base.add(g.first + i * g.stride).cast::<FreeObject>();
+                obj.write(FreeObject { next: freelist });
+                freelist = obj;
+            }
+        }
+        // SAFETY: `pages` starts with room for a `Header` (`first >= size_of::<Header>()`),
+        // aligned to at least a page.
+        unsafe {
+            hdr.write(Header {
+                pages: ManuallyDrop::new(pages),
+                cache_id,
+                next: core::ptr::null_mut(),
+                prev: core::ptr::null_mut(),
+                freelist,
+                inuse: 0,
+                list: ListId::Partial,
+            })
+        };
+        // INVARIANT: the header is initialised at the start of its pages, owned by us.
+        Self {
+            // SAFETY: `base` came from a non-null `NonNull`.
+            hdr: unsafe { NonNull::new_unchecked(hdr) },
+        }
+    }
+
+    /// The node the slab's pages are on.
+    pub(crate) fn nid(&self) -> NodeId {
+        // SAFETY: By the type invariants the header is valid and ours.
+        unsafe { (*self.hdr.as_ptr()).pages.nid() }
+    }
+
+    fn into_raw(self) -> *mut Header {
+        let hdr = self.hdr.as_ptr();
+        core::mem::forget(self);
+        hdr
+    }
+}
+
+impl Drop for Slab {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariants we own the header; the pages are taken out of it and
+        // freed, after which nothing touches the slab.
+        drop(unsafe { ManuallyDrop::take(&mut (*self.hdr.as_ptr()).pages) });
+    }
+}
+
+/// A doubly linked list of slabs, threaded through their headers.
+///
+/// # Invariants
+///
+/// The list owns every slab on it (each was a [`Slab`]); every header on it has `list == id`;
+/// `len` is their number.
+struct List {
+    head: *mut Header,
+    len: usize,
+    id: ListId,
+}
+
+impl List {
+    const fn new(id: ListId) -> Self {
+        Self {
+            head: core::ptr::null_mut(),
+            len: 0,
+            id,
+        }
+    }
+
+    fn push(&mut self, slab: Slab) {
+        let hdr = slab.into_raw();
+        // SAFETY: `hdr` is a slab header we now own; `head`, if any, is on this list.
+        unsafe {
+            (*hdr).list = self.id;
+            (*hdr).prev = core::ptr::null_mut();
+            (*hdr).next = self.head;
+            if !self.head.is_null() {
+                (*self.head).prev = hdr;
+            }
+        }
+        // INVARIANT: the slab joined the list with `list == id`.
+        self.head = hdr;
+        self.len += 1;
+    }
+
+    /// Unlinks `hdr` and returns ownership of it.
+    ///
+    /// # Safety
+    ///
+    /// `hdr` must be on this list.
+    unsafe fn take(&mut self, hdr: *mut Header) -> Slab {
+        // SAFETY: `hdr` and its neighbours are on this list, by the safety requirements.
+        unsafe {
+            let (prev, next) = ((*hdr).prev, (*hdr).next);
+            if prev.is_null() {
+                self.head = next;
+            } else {
+                (*prev).next = next;
+            }
+            if !next.is_null() {
+                (*next).prev = prev;
+            }
+        }
+        self.len -= 1;
+        // INVARIANT: unlinked, so owned by the returned value alone.
+        Slab {
+            // SAFETY: `hdr` is a valid header pointer.
+            hdr: unsafe { NonNull::new_unchecked(hdr) },
+        }
+    }
+}
+
+/// What freeing an object did to its slab.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum FreeOutcome {
+    /// The slab was full and is now partial.
+    FullToPartial,
+    /// The slab stays partial.
+    Partial,
+    /// The slab became empty; it stays on the partial list.
+    Empty,
+    /// The slab became empty and was taken off the list for freeing.
+    Released,
+}
+
+/// The slabs of one node of one cache, and the objects in them.
+///
+/// # Invariants
+///
+/// Every slab on `partial` has `0 <= inuse < objects` and a non-empty freelist of exactly
+/// `objects - inuse` objects; every slab on `full` has `inuse == objects`. Each slab's pages are
+/// on the node the lists belong to.
+pub(crate) struct SlabLists {
+    partial: List,
+    full: List,
+}
+
+// SAFETY: The lists own their slabs, which are plain memory; the owner serialises access.
+unsafe impl Send for SlabLists {}
+
+impl SlabLists {
+    /// Empty lists.
+    pub(crate) const fn new() -> Self {
+        Self {
+            partial: List::new(ListId::Partial),
+            full: List::new(ListId::Full),
+        }
+    }
+
+    /// Number of partial slabs.
+    pub(crate) fn nr_partial(&self) -> usize {
+        self.partial.len
+    }
+
+    /// Allocates from the first partial slab; returns the object and whether its slab became
+    /// full. `None` if no slab is partial.
+    pub(crate) fn alloc(&mut self, g: &Geometry) -> Option<(NonNull<u8>, bool)> {
+        let hdr = self.partial.head;
+        if hdr.is_null() {
+            return None;
+        }
+        // SAFETY: `hdr` is on `partial`, so it has a free object (type invariants).
+        let (obj, full) = unsafe {
+            let obj = (*hdr).freelist;
+            (*hdr).freelist = (*obj).next;
+            (*hdr).inuse += 1;
+            (obj, (*hdr).inuse == g.objects)
+        };
+        if full {
+            // SAFETY: `hdr` is on `partial`.
+            let slab = unsafe { self.partial.take(hdr) };
+            // INVARIANT: `inuse == objects`, so it belongs on `full`.
+            self.full.push(slab);
+        }
+        NonNull::new(obj.cast::<u8>()).map(|o| (o, full))
+    }
+
+    /// Adds a fresh slab of this node.
+    pub(crate) fn add(&mut self, slab: Slab) {
+        // INVARIANT: a fresh slab is empty, with every object on its freelist.
+        self.partial.push(slab);
+    }
+
+    /// Frees `obj`, which must be allocated from a slab on these lists.
+    ///
+    /// An empty slab is given back (`Released`) when `keep_empty` says so; otherwise it stays
+    /// partial for reuse. Returns `EINVAL`, changing nothing, if `obj` is not an object of a
+    /// slab of cache `cache_id`.
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be a live object from a slab of cache `cache_id` with geometry `g` whose slab
+    /// is on these lists, not freed since it was allocated.
+    pub(crate) unsafe fn free(
+        &mut self,
+        obj: NonNull<u8>,
+        g: &Geometry,
+        cache_id: usize,
+        keep_empty: bool,
+    ) -> Result<(FreeOutcome, Option<Slab>)> {
+        let addr = obj.as_ptr() as usize;
+        let base = addr & !(g.slab_bytes() - 1);
+        let offset = addr - base;
+        let hdr = base as *mut Header;
+        // SAFETY: By the safety requirements `obj` is in a slab of this cache, so `base` is its
+        // header and the slab is on one of these lists.
+        unsafe {
+            if (*hdr).cache_id != cache_id
+                || offset < g.first
+                || (offset - g.first) % g.stride != 0
+                || (offset - g.first) / g.stride >= g.objects as usize
+                || (*hdr).inuse == 0
+            {
+                return Err(EINVAL);
+            }
+            let was_full = (*hdr).list == ListId::Full;
+            let fo = obj.as_ptr().cast::<FreeObject>();
+            fo.write(FreeObject {
+                next: (*hdr).freelist,
+            });
+            (*hdr).freelist = fo;
+            (*hdr).inuse -= 1;
+            if was_full {
+                let slab = self.full.take(hdr);
+                // INVARIANT: one object is free again.
+                self.partial.push(slab);
+                return Ok((FreeOutcome::FullToPartial, None));
+            }
+            if (*hdr).inuse != 0 {
+                return Ok((FreeOutcome::Partial, None));
+            }
+            if keep_empty {
+                return Ok((FreeOutcome::Empty, None));
+            }
+            Ok((FreeOutcome::Released, Some(self.partial.take(hdr))))
+        }
+    }
+
+    /// Takes every empty slab off the partial list, to be freed outside the lock; returns them
+    /// and their number.
+    pub(crate) fn take_empty(&mut self) -> (SlabDrain, usize) {
+        let mut empty = List::new(ListId::Partial);
+        let mut hdr = self.partial.head;
+        while !hdr.is_null() {
+            // SAFETY: `hdr` is on `partial`; `next` is read before it may be unlinked.
+            let (next, is_empty) = unsafe { ((*hdr).next, (*hdr).inuse == 0) };
+            if is_empty {
+                // SAFETY: `hdr` is on `partial`.
+                empty.push(unsafe { self.partial.take(hdr) });
+            }
+            hdr = next;
+        }
+        let n = empty.len;
+        (
+            SlabDrain {
+                lists: [empty, List::new(ListId::Full)],
+            },
+            n,
+        )
+    }
+
+    /// Takes every slab, with the number of objects still allocated in them.
+    pub(crate) fn take_all(&mut self) -> (SlabDrain, usize) {
+        let mut live = 0;
+        for list in [&self.partial, &self.full] {
+            let mut hdr = list.head;
+            while !hdr.is_null() {
+                // SAFETY: `hdr` is on one of our lists.
+                unsafe {
+                    live += (*hdr).inuse as usize;
+                    hdr = (*hdr).next;
+                }
+            }
+        }
+        let drain = SlabDrain {
+            lists: [
+                core::mem::replace(&mut self.partial, List::new(ListId::Partial)),
+                core::mem::replace(&mut self.full, List::new(ListId::Full)),
+            ],
+        };
+        (drain, live)
+    }
+}
+
+/// Slabs taken off their lists, freed one by one when dropped.
+pub(crate) struct SlabDrain {
+    lists: [List; 2],
+}
+
+impl Drop for SlabDrain {
+    fn drop(&mut self) {
+        for list in &mut self.lists {
+            while !list.head.is_null() {
+                // SAFETY: `head` is on `list`; the slab it returns is dropped, freeing its pages.
+                drop(unsafe { list.take(list.head) });
+            }
+        }
+    }
+}
