@@ -3,6 +3,7 @@
 #
 # Usage: vm.sh <suite> [--nodes N] [--timeout SECONDS] [--append "kernel args"] [--tag NAME]
 #              [--follow]   (print the tests' output while they run)
+#        vm.sh adhoc --tests "test1 test2 ..." [options]   (any tests, in that order)
 #
 # Topology: node 0 has the boot memory (1 GiB) and both running CPUs; nodes 1..N have memory
 # only on a cold-plugged 256 MiB pc-dimm each (two 128 MiB blocks), booted with movable_node
@@ -19,7 +20,7 @@ set -eu
 
 suite=${1:?usage: vm.sh <suite> [--nodes N] [--timeout S] [--append ARGS] [--tag NAME]}
 shift
-nodes=2 timeout=600 append="" tag=$suite follow=0
+nodes=2 timeout=600 append="" tag=$suite follow=0 tests=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--follow)
@@ -31,17 +32,24 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=$2 ;;
 	--append) append=$2 ;;
 	--tag) tag=$2 ;;
+	--tests) tests=$2 ;;
 	*) die "vm.sh: unknown option $1" ;;
 	esac
 	shift 2
 done
-[ -f "$TOP/selftests/suites/$suite" ] || die "no suite selftests/suites/$suite"
+[ -n "$tests" ] || [ -f "$TOP/selftests/suites/$suite" ] || die "no suite selftests/suites/$suite"
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 7 ] || die "--nodes must be 1..7"
 
 KDIR=$(kernel_dir)
 out=$BUILD/vm/$KERNEL-$tag
 rm -rf "$out" && mkdir -p "$out"
-"$TOP/scripts/initramfs.sh" "$out/initramfs.cpio" "$KDIR"
+if [ -n "$tests" ]; then
+	echo "$tests" | tr ' ' '\n' >"$out/suite"
+	suite_file=$out/suite
+else
+	suite_file=$TOP/selftests/suites/$suite
+fi
+"$TOP/scripts/initramfs.sh" "$out/initramfs.cpio" "$KDIR" "$suite_file" "$suite"
 
 accel=${RSH_ACCEL:-tcg}
 cpus=$((2 + nodes))
@@ -55,7 +63,7 @@ for n in $(seq 1 "$nodes"); do
 		-object "memory-backend-ram,id=d$n,size=256M" -device "pc-dimm,id=dimm$n,memdev=d$n,node=$n")
 done
 args+=(-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio"
-	-append "console=ttyS0 movable_node panic=-1 rsh.suite=$suite $append"
+	-append "console=ttyS0 movable_node panic=-1 printk.time=1 rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
 
 say "VM $KERNEL/$tag: suite '$suite', $((nodes + 1)) nodes, $accel, timeout ${timeout}s"
