@@ -18,6 +18,8 @@ SPLAT='BUG:|WARNING:|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault|ke
 'BUG: key .* has not been registered|Unable to handle kernel'
 
 touch "$dir/console.log" "$dir/ktap.log"
+# The guest's serial ports end lines with CR LF.
+tr -d '\r' <"$dir/ktap.log" >"$dir/ktap.txt"
 read -r qrc elapsed <"$dir/qemu.status" 2>/dev/null || { qrc=255; elapsed=0; }
 
 # Kernel reports per test window, from the console.
@@ -51,7 +53,7 @@ report() { # report <PASS|FAIL> <name> [reason]
 	fi
 }
 
-plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$dir/ktap.log" | head -n1)
+plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$dir/ktap.txt" | head -n1)
 seen_tests=0
 while IFS= read -r line; do
 	case $line in
@@ -73,14 +75,14 @@ while IFS= read -r line; do
 		awk -v n="$seen_tests" '
 			/^(not )?ok [0-9]+ / { k++; if (k == n) { printf "%s", buf; exit } buf = ""; next }
 			/^# / { buf = buf "    " $0 "\n" }
-		' "$dir/ktap.log" | tail -n 25
+		' "$dir/ktap.txt" | tail -n 25
 		awk -F'\t' -v t="$name" '$1 == "SPLAT" && $2 == t { print "    kernel: " $3 }' "$dir/splats"
 	elif [ "$skip" = 1 ]; then
 		report PASS "$name" SKIP
 	else
 		report PASS "$name"
 	fi
-done <"$dir/ktap.log"
+done <"$dir/ktap.txt"
 
 outside=$(awk -F'\t' '$1 == "BADCOUNT" && $2 == "<outside any test>" { print $3 }' "$dir/splats")
 if [ -n "$outside" ]; then
@@ -94,7 +96,7 @@ elif [ "$seen_tests" -lt "$plan" ]; then
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	report FAIL "vm-timeout" "VM killed after ${elapsed}s"
-elif ! grep -q '^# done' "$dir/ktap.log"; then
+elif ! grep -q '^# done' "$dir/ktap.txt"; then
 	report FAIL "vm-end" "VM stopped before the end of the suite (qemu exit $qrc); see $dir/console.log"
 	grep -E "$SPLAT|Kernel panic|end Kernel panic" "$dir/console.log" | head -n 5 | sed 's/^/    kernel: /'
 fi
