@@ -12,8 +12,9 @@ rm -rf "$out" && mkdir -p "$out"
 fake() {
 	d=$out/$1
 	mkdir -p "$d"
-	printf '%s\n' "$3" >"$d/ktap.log"
-	printf '%s\n' "$4" >"$d/console.log"
+	# CR LF, as the guest's serial ports write them.
+	printf '%s\n' "$3" | sed 's/$/\r/' >"$d/ktap.log"
+	printf '%s\n' "$4" | sed 's/$/\r/' >"$d/console.log"
 	echo "$2 1" >"$d/qemu.status"
 }
 # check <case> <pass|fail> <what> [text the judge's verdict must contain]

@@ -25,6 +25,7 @@ read -r qrc elapsed <"$dir/qemu.status" 2>/dev/null || { qrc=255; elapsed=0; }
 # Kernel reports per test window, from the console.
 awk -v splat="$SPLAT" '
 	function strip(s) { sub(/^.*rust_slab_hp-selftest: /, "", s); return s }
+	{ sub(/\r$/, "") }
 	/rust_slab_hp-selftest: begin / { cur = strip($0); sub(/^begin /, "", cur); next }
 	/rust_slab_hp-selftest: end /   { cur = ""; next }
 	/rust_slab_hp-selftest: expect-splat / {
