@@ -5,6 +5,7 @@
 #   make                 build rust_slab_hp.ko (against KDIR, or the harness kernel)
 #   make demo            build what is missing, boot the NUMA VM, show a node's offline/online
 #   make test            build what is missing and run every selftest in the VM
+#   make soak            the race workload for DURATION seconds (default 1800; not in CI)
 #   make check           build with CLIPPY=1 (warnings are errors) and check rustfmt
 #   make kernel          only fetch and build the harness kernel
 #   make clean / modules_install
@@ -27,7 +28,7 @@ endif
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
 	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))
 
-.PHONY: all modules kernel kdir-check clean modules_install demo test check bench
+.PHONY: all modules kernel kdir-check clean modules_install demo test check bench soak
 
 all: modules
 
@@ -58,3 +59,6 @@ test:
 
 bench:
 	scripts/bench.sh
+
+soak:
+	scripts/soak.sh

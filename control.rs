@@ -42,7 +42,7 @@ pub(crate) const MAX_COUNT: usize = 65536;
 
 /// The most object bytes the controls keep at once, so that no command can exhaust the
 /// machine.
-pub(crate) const KEPT_LIMIT_BYTES: usize = 256 << 20;
+pub(crate) const KEPT_LIMIT_BYTES: usize = 192 << 20;
 
 const HELP: &str = "\
 create  <name> <size> <align>

@@ -10,9 +10,18 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,selftests}
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
-# The kernel's memory notifier error injector, when this kernel has it.
-find "$kdir" -name memory-notifier-error-inject.ko -exec cp {} "$root/lib/modules/" \;
+# The kernel's own modules the tests load with modprobe (the VM's init runs depmod).
+release=$(cat "$kdir/include/config/kernel.release")
+mkdir -p "$root/lib/modules/$release/kernel"
+find "$kdir" -name memory-notifier-error-inject.ko -exec cp {} "$root/lib/modules/$release/kernel/" \;
 cp -r "$TOP"/selftests/* "$root/selftests/"
+rm -f "$root"/selftests/*.c
+# The kernel's memory-hotplug selftest, unmodified, from the same source, and the bash it needs.
+mkdir -p "$root/selftests/upstream"
+cp "$kdir/source/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh" "$root/selftests/upstream/"
+cp /bin/bash-static "$root/bin/bash"
+# The control fuzzer, static: the initramfs has no C library.
+gcc -static -O2 -Wall -Werror -o "$root/selftests/fuzz_control" "$TOP/selftests/fuzz_control.c"
 mv "$root/selftests/init" "$root/init"
 cp "$suite_file" "$root/selftests/suites/$suite"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"

@@ -3,13 +3,14 @@
 # judge's own tests and every VM suite. Prints every test line and ends with exactly
 # "N passed, N failed"; exits non-zero if anything failed.
 #
-# Environment: KERNELS (series to test, default "7.3"), SUITES (default "main uaf"),
-# RSH_RACE_CYCLES (node-1 offline/online cycles of the race test, default 200).
+# Environment: KERNELS (series to test, default "7.3"), SUITES (default "main uaf
+# reliability scale"), RSH_RACE_CYCLES (node-1 offline/online cycles of the race test, 200),
+# RSH_FUZZ_ITERATIONS (control writes of the fuzzer, 10000).
 set -eu
 . "$(dirname "$0")/lib.sh"
 start=$(date +%s)
 KERNELS=${KERNELS:-$KERNEL}
-SUITES=${SUITES:-main uaf}
+SUITES=${SUITES:-main uaf reliability scale}
 all=$BUILD/test-results
 : >"$all"
 
@@ -46,8 +47,12 @@ for k in $KERNELS; do
 		continue
 	fi
 	for s in $SUITES; do
-		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200}"
-		"$TOP/scripts/vm.sh" "$s" --append "$append" || true
+		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200} rsh.fuzz_iterations=${RSH_FUZZ_ITERATIONS:-10000}"
+		case $s in
+		scale) opts="--nodes 7 --timeout 900" ;;
+		*) opts="--timeout 1500" ;;
+		esac
+		"$TOP/scripts/vm.sh" "$s" $opts --append "$append" || true
 		cat "$BUILD/vm/$k-$s/results" >>"$all" 2>/dev/null ||
 			record FAIL "$k/$s: no results"
 	done

@@ -57,7 +57,7 @@ static size_t add_file(char *snap, size_t len, const char *path)
 /* Every statistics file of the module, and the kept objects. */
 static size_t snapshot(char *snap)
 {
-	char path[512];
+	char path[600];
 	size_t len = 0;
 	struct dirent *d, *f;
 	DIR *top = opendir(SYS), *dir;

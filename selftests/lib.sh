@@ -163,3 +163,33 @@ kmemleak_scan() {
 		fail "kmemleak reports leaks"
 	fi
 }
+
+# fault_setup: point failslab and fail_page_alloc at this module's code (its memory range in
+# /proc/modules) for /proc/self/fail-nth, including GFP_KERNEL allocations, quietly.
+fault_setup() {
+	set -- $(grep '^rust_slab_hp ' /proc/modules)
+	[ "${6#0x}" != "$6" ] || fail "no module address in /proc/modules"
+	for _f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
+		[ -e $_f/require-start ] || skip "no $_f stack filter in this kernel"
+		echo N >$_f/ignore-gfp-wait
+		echo 0 >$_f/verbose
+		echo 32 >$_f/stacktrace-depth
+		printf '0x%x\n' $(($6)) >$_f/require-start
+		printf '0x%x\n' $(($6 + $2)) >$_f/require-end
+	done
+	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
+}
+
+# nth_write <n> <file> <text>: writes with the n-th allocation made from this module's code
+# failing (fault_setup first); prints "ok" or the error text. fail-nth is per task and not
+# inherited, so both writes come from the same subshell.
+nth_write() {
+	_out=$( (
+		echo "$1" >/proc/self/fail-nth
+		echo "$3" >"$2"
+	) 2>&1) && {
+		echo ok
+		return 0
+	}
+	echo "${_out#*write error: }"
+}

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs the tests of one suite (selftests/suites/<name>, one test per line) and prints KTAP.
 # Each test runs in its own shell with `set -eu`; its output becomes diagnostics. The kernel
-# log gets begin/end markers so that the host can tie kernel reports to tests.
+# log gets begin/end markers so that the host can tie kernel reports to tests. A test starts
+# from a clean state (module unloaded, hot-pluggable memory offline) unless its name is
+# prefixed with "+" in the suite: it then continues from where the previous test left off.
 set -eu
 . /selftests/lib.sh
 suite=$1
@@ -21,7 +23,10 @@ reset_state() {
 }
 for t in $tests; do
 	i=$((i + 1))
-	reset_state
+	case $t in
+	+*) t=${t#+} ;;
+	*) reset_state ;;
+	esac
 	kmsg "begin $t"
 	rc=0
 	(cd /tmp && sh -eu "/selftests/$t.sh") >/tmp/test.out 2>&1 </dev/null || rc=$?

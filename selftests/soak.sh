@@ -1,0 +1,69 @@
+# The soak (make soak, not in CI): the race workload on every hot-pluggable node for
+# RSH_SOAK_SECONDS, with a progress line every minute and a summary at the end.
+. /selftests/lib.sh
+duration=${RSH_SOAK_SECONDS:-1800}
+rsh_load
+stop=/tmp/soak.stop
+rm -f $stop
+reader() {
+	while [ ! -e $stop ]; do
+		cat "$RSH_SYS"/*/* "$RSH_SYS"/node_* >/dev/null 2>&1 || true
+	done
+}
+allocator() { # allocator <cache> <node>
+	while [ ! -e $stop ]; do
+		try_write "$RSH_CTL" "alloc $1 $2 50" >/dev/null
+		try_write "$RSH_CTL" "free $1 any 25" >/dev/null
+		try_write "$RSH_CTL" "shrink $1" >/dev/null
+	done
+}
+churner() {
+	i=0
+	while [ ! -e $stop ]; do
+		i=$((i + 1))
+		try_write "$RSH_CTL" "create soak$((i % 3)) $((64 * (i % 5 + 1))) 8" >/dev/null
+		try_write "$RSH_CTL" "alloc soak$((i % 3)) any 20" >/dev/null
+		try_write "$RSH_CTL" "destroy soak$(((i + 1) % 3))" >/dev/null
+	done
+}
+splats() { dmesg | grep -cE 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|suspected memory leak|possible (circular|recursive) locking' || true; }
+reader &
+reader &
+allocator hp-64 1 &
+allocator hp-256 0 &
+allocator hp-8192 any &
+churner &
+start=$(cut -d. -f1 /proc/uptime)
+next=$((start + 60))
+cycles=0 verified=0 now=$start
+while [ $((now - start)) -lt "$duration" ]; do
+	for n in $(hotplug_nodes); do
+		b=$(node_blocks "$n" | head -n1)
+		r=$(set_block "$b" online_movable)
+		[ "$r" = ok ] || fail "online memory$b: $r"
+		r=$(set_block "$b" offline)
+		[ "$r" = ok ] || fail "offline memory$b: $r"
+		cycles=$((cycles + 1))
+	done
+	now=$(cut -d. -f1 /proc/uptime)
+	if [ "$now" -ge "$next" ]; then
+		ctl verify
+		v=$(dmesg | sed -n 's/.*rust_slab_hp: verify: \([0-9]*\) objects checked.*/\1/p' | tail -n1)
+		verified=$((verified + v))
+		echo "soak: $((now - start))/${duration}s: $cycles node offline/online cycles, $verified objects verified, $(splats) kernel reports"
+		next=$((now + 60))
+	fi
+done
+touch $stop
+wait
+ctl verify
+v=$(dmesg | sed -n 's/.*rust_slab_hp: verify: \([0-9]*\) objects checked.*/\1/p' | tail -n1)
+verified=$((verified + v))
+for c in hp-64 hp-256 hp-8192; do
+	kept=$(grep "^$c " "$RSH_DBG/objects" | cut -d' ' -f2)
+	expect_eq "$(total "$(stat $c objects)")" "${kept:-0}" "$c objects vs kept"
+	expect_eq "$(stat $c metadata_frees)" 0 "$c metadata_frees"
+done
+rsh_unload
+echo "soak summary: $((now - start))s, $cycles node offline/online cycles, $verified objects verified, $(splats) kernel reports"
+[ "$(splats)" = 0 ] || fail "kernel reports during the soak"
