@@ -41,9 +41,11 @@ kernel:
 kdir-check: $(KDIR_DEP)
 	@scripts/check-kdir.sh "$(KDIR)" "$(RUSTC)"
 
+# Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this directory, the harness
+# kernel in build/ included. These are exactly the files the module build makes.
 clean:
-	+$(if $(wildcard $(KDIR)/Makefile),$(KBUILD) clean,rm -f *.o *.ko *.mod* .*.cmd Module.symvers modules.order)
-	rm -f ffi/generated.rs
+	rm -f rust_slab_hp.o rust_slab_hp.ko rust_slab_hp.mod rust_slab_hp.mod.c rust_slab_hp.mod.o \
+		.module-common.o Module.symvers modules.order .*.cmd ffi/.*.cmd ffi/generated.rs
 
 modules_install: kdir-check
 	+$(KBUILD) modules_install

@@ -7,7 +7,11 @@ set -eu
 out=$1 kdir=$2 suite_file=$3 suite=$4
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules,selftests}
+mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules,selftests}
+# An unprivileged user for the permission tests.
+echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
+echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
 # The kernel's own modules the tests load with modprobe (the VM's init runs depmod).

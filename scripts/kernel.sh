@@ -111,8 +111,15 @@ fi
 # --- Build, once per (source, fragments, toolchain). -------------------------
 toolchain="$($RUSTC --version) | $("$BINDGEN" --version) | $(clang$LLVM --version | head -n1)"
 want=$(printf '%s\n' "linux-source-$SERIES $VERSION" "$toolchain" | cat - $FRAGMENTS | sha256sum | cut -c1-16)
-if [ -f "$KDIR/.rsh-stamp" ] && [ "$(cat "$KDIR/.rsh-stamp")" = "$want" ] &&
-	[ -f "$KDIR/arch/x86/boot/bzImage" ]; then
+# Built means: the stamp matches, and the image and every module of modules.order are there.
+built() {
+	[ -f "$KDIR/.rsh-stamp" ] && [ "$(cat "$KDIR/.rsh-stamp")" = "$want" ] &&
+		[ -f "$KDIR/arch/x86/boot/bzImage" ] && [ -f "$KDIR/modules.order" ] || return 1
+	while read -r m; do
+		[ -f "$KDIR/${m%.o}.ko" ] || return 1
+	done <"$KDIR/modules.order"
+}
+if built; then
 	exit 0
 fi
 # A build dir made from another source tree cannot be reused.

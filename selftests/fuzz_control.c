@@ -40,49 +40,75 @@ static unsigned int pick(unsigned int n)
 	return (unsigned int)(rnd() % n);
 }
 
-/* Appends one file's contents, named, to the snapshot. */
-static size_t add_file(char *snap, size_t len, const char *path)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n;
+/*
+ * The state a failed command must not change: which caches exist, the objects the controls
+ * keep, and each cache's counters that any command moves (objects, slabs, fallbacks, shrunk
+ * slabs). Files are kept open and re-read from offset 0, which regenerates sysfs and debugfs
+ * contents, so a snapshot costs one pread per file.
+ */
+#define MAX_FILES 128
+static const char *const watched[] = { "objects", "slabs", "alloc_fallbacks", "shrink_freed_slabs" };
+static int fds[MAX_FILES], nfds = -1;
+static char listing[4096];
 
-	len += (size_t)snprintf(snap + len, SNAP_MAX - len, "%s=", path);
-	if (fd < 0)
-		return len + (size_t)snprintf(snap + len, SNAP_MAX - len, "<%d>\n", errno);
-	n = read(fd, snap + len, SNAP_MAX - len - 1);
-	close(fd);
-	return len + (n > 0 ? (size_t)n : 0);
-}
-
-/* Every statistics file of the module, and the kept objects. */
-static size_t snapshot(char *snap)
+static size_t list_caches(char *out, size_t max)
 {
-	char path[600];
 	size_t len = 0;
-	struct dirent *d, *f;
-	DIR *top = opendir(SYS), *dir;
+	struct dirent *d;
+	DIR *top = opendir(SYS);
 
 	if (!top)
 		return 0;
-	while ((d = readdir(top))) {
-		if (d->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), SYS "/%s", d->d_name);
-		dir = opendir(path);
-		if (!dir) {
-			len = add_file(snap, len, path);
-			continue;
-		}
-		while ((f = readdir(dir))) {
-			if (f->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), SYS "/%s/%s", d->d_name, f->d_name);
-			len = add_file(snap, len, path);
-		}
-		closedir(dir);
-	}
+	while ((d = readdir(top)))
+		if (d->d_name[0] != '.')
+			len += (size_t)snprintf(out + len, max - len, "%s\n", d->d_name);
 	closedir(top);
-	return add_file(snap, len, OBJECTS);
+	return len < max ? len : max;
+}
+
+/* (Re)opens the watched files when the set of caches changed. */
+static void open_watched(const char *list)
+{
+	char name[256], path[600];
+	const char *p = list;
+
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	nfds = 0;
+	fds[nfds++] = open(OBJECTS, O_RDONLY);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		p += n + (nl ? 1 : 0);
+		for (unsigned int k = 0; k < 4 && nfds < MAX_FILES; k++) {
+			snprintf(path, sizeof(path), SYS "/%s/%s", name, watched[k]);
+			fds[nfds] = open(path, O_RDONLY);
+			if (fds[nfds] >= 0)
+				nfds++;
+		}
+	}
+}
+
+static size_t snapshot(char *snap)
+{
+	char list[4096];
+	size_t len = list_caches(list, sizeof(list) - 1);
+
+	list[len] = 0;
+	if (nfds < 0 || strcmp(list, listing)) {
+		strcpy(listing, list);
+		open_watched(listing);
+	}
+	memcpy(snap, list, len);
+	for (int i = 0; i < nfds; i++) {
+		ssize_t n = pread(fds[i], snap + len, SNAP_MAX - len - 1, 0);
+
+		len += n > 0 ? (size_t)n : 0;
+		snap[len++] = '|';
+	}
+	return len;
 }
 
 static const char *const verbs[] = { "create", "destroy", "alloc", "free", "shrink", "verify" };

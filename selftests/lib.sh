@@ -164,32 +164,66 @@ kmemleak_scan() {
 	fi
 }
 
-# fault_setup: point failslab and fail_page_alloc at this module's code (its memory range in
-# /proc/modules) for /proc/self/fail-nth, including GFP_KERNEL allocations, quietly.
+# fault_setup <failslab|fail_page_alloc>: make /proc/self/fail-nth count the allocations of one
+# kind (kmalloc, or the page allocator) made with this module's code on the stack (its range
+# in /proc/modules), GFP_KERNEL ones included, and no allocation of the other kind.
 fault_setup() {
-	set -- $(grep '^rust_slab_hp ' /proc/modules)
-	[ "${6#0x}" != "$6" ] || fail "no module address in /proc/modules"
+	set -- "$1" $(grep '^rust_slab_hp ' /proc/modules)
+	[ "${7#0x}" != "$7" ] || fail "no module address in /proc/modules"
 	for _f in /sys/kernel/debug/failslab /sys/kernel/debug/fail_page_alloc; do
 		[ -e $_f/require-start ] || skip "no $_f stack filter in this kernel"
 		echo N >$_f/ignore-gfp-wait
 		echo 0 >$_f/verbose
 		echo 32 >$_f/stacktrace-depth
-		printf '0x%x\n' $(($6)) >$_f/require-start
-		printf '0x%x\n' $(($6 + $2)) >$_f/require-end
+		if [ "${_f##*/}" = "$1" ]; then
+			printf '0x%x\n' $(($7)) >$_f/require-start
+			printf '0x%x\n' $(($7 + $3)) >$_f/require-end
+		else
+			# An empty range: nothing of this kind counts.
+			echo 1 >$_f/require-start
+			echo 1 >$_f/require-end
+		fi
 	done
 	echo 0 >/sys/kernel/debug/fail_page_alloc/min-order
 }
 
 # nth_write <n> <file> <text>: writes with the n-th allocation made from this module's code
-# failing (fault_setup first); prints "ok" or the error text. fail-nth is per task and not
-# inherited, so both writes come from the same subshell.
+# failing (fault_setup first). Prints "<ok or error text>|<fail-nth left>": a 0 left means
+# the failure was injected, more means the write made fewer than n such allocations.
+# fail-nth is per task and not inherited: the write and both /proc/self accesses happen in
+# one subshell, without forking.
 nth_write() {
-	_out=$( (
+	(
 		echo "$1" >/proc/self/fail-nth
-		echo "$3" >"$2"
-	) 2>&1) && {
-		echo ok
-		return 0
-	}
-	echo "${_out#*write error: }"
+		if echo "$3" >"$2" 2>/tmp/nth.err; then _r=ok; else _r=$(sed 's/.*write error: //' /tmp/nth.err); fi
+		read -r _left </proc/self/fail-nth
+		echo "$_r|$_left"
+	)
+}
+
+# inject_all <file> <text> <check> <undo>: writes <text> with the 1st, 2nd, ... allocation
+# from this module's code failing, until the write makes fewer allocations than that. Each
+# injected failure must be refused with ENOMEM (then <check> runs) or absorbed by a kernel
+# fallback such as kvmalloc()'s vmalloc() (then <undo> runs). Ends with <text> done once.
+inject_all() {
+	_n=0 _refused=0 _absorbed=0
+	while :; do
+		_n=$((_n + 1))
+		[ $_n -le 500 ] || fail "'$2' still failing after $_n injected failures"
+		_res=$(nth_write $_n "$1" "$2")
+		_r=${_res%|*}
+		if [ "${_res##*|}" != 0 ]; then
+			expect_eq "$_r" ok "'$2' without an injected failure"
+			break
+		fi
+		if [ "$_r" = ok ]; then
+			_absorbed=$((_absorbed + 1))
+			$4
+		else
+			expect_eq "$_r" "Cannot allocate memory" "'$2' with allocation $_n failing"
+			_refused=$((_refused + 1))
+			$3
+		fi
+	done
+	diag "'$2': $((_n - 1)) allocation points: $_refused refused with ENOMEM, $_absorbed absorbed"
 }
