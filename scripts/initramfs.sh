@@ -6,8 +6,9 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 out=$1 kdir=$2 suite_file=$3 suite=$4
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+chmod 0755 "$root"
 trap 'rm -rf "$root"' EXIT
-mkdir -p "$root"/{bin,dev,etc,proc,sys,tmp,lib/modules,selftests}
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,etc,proc,sys,tmp,lib/modules,selftests}
 # An unprivileged user for the permission tests.
 echo 'root:x:0:0:root:/:/bin/sh' >"$root/etc/passwd"
 echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
