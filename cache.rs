@@ -23,7 +23,8 @@ use crate::{
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
-    slab::{Geometry, Slab},
+    percpu::{Stashes, STASH_MAX},
+    slab::{self, Geometry, Slab},
 };
 use core::{
     ptr::NonNull,
@@ -140,25 +141,19 @@ pub(crate) enum NodeRequest {
 ///
 /// # Invariants
 ///
-/// `ptr` is an object allocated from a slab on node `nid` of the cache whose id is `cache`,
-/// and not freed since. Slabs holding live objects are never freed, not even when their cache
-/// is destroyed (they leak, loudly), so `ptr` stays valid memory for as long as this value
+/// `ptr` is an object allocated from a slab of the cache whose id is `cache`, and not freed
+/// since. Slabs holding live objects are never freed, not even when their cache is destroyed
+/// (they leak, loudly), so `ptr` and its slab stay valid memory for as long as this value
 /// exists.
 pub(crate) struct Object {
     ptr: NonNull<u8>,
     cache: u32,
-    nid: NodeId,
 }
 
 // SAFETY: An object is plain memory owned by the holder of this value.
 unsafe impl Send for Object {}
 
 impl Object {
-    /// The node whose memory holds the object.
-    pub(crate) fn nid(&self) -> NodeId {
-        self.nid
-    }
-
     /// The object's address.
     pub(crate) fn addr(&self) -> usize {
         self.ptr.as_ptr() as usize
@@ -191,6 +186,7 @@ pub(crate) struct Cache {
     spec: CacheSpec,
     id: u32,
     geometry: Geometry,
+    stashes: Stashes,
     nodes: KVec<NodeSlot>,
     mem_nodes: Arc<NodeMask>,
     stats: CacheStats,
@@ -220,6 +216,7 @@ impl Cache {
             Self {
                 spec: *spec,
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                stashes: Stashes::new(&geometry)?,
                 geometry,
                 nodes,
                 mem_nodes,
@@ -249,6 +246,30 @@ impl Cache {
     /// The cache's own counters.
     pub(crate) fn stats(&self) -> &CacheStats {
         &self.stats
+    }
+
+    /// Objects held in the per-CPU stashes, read without locks.
+    pub(crate) fn stashed(&self) -> usize {
+        self.stashes.total()
+    }
+
+    /// The node whose memory holds `obj`; `None` for another cache's object.
+    pub(crate) fn nid_of(&self, obj: &Object) -> Option<NodeId> {
+        if obj.cache != self.id {
+            return None;
+        }
+        // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
+        // match), so its slab, laid out as `self.geometry`, is live.
+        Some(unsafe { slab::nid_of(obj.ptr, &self.geometry) })
+    }
+
+    /// Wraps a pointer just handed out by one of this cache's slabs.
+    fn object(&self, ptr: NonNull<u8>) -> Object {
+        // INVARIANT: `ptr` was just allocated from one of our slabs.
+        Object {
+            ptr,
+            cache: self.id,
+        }
     }
 
     fn slot(&self, nid: NodeId) -> &AtomicPtr<Node> {
@@ -360,16 +381,123 @@ impl Cache {
         }
     }
 
+    /// Allocates an object from any node through the current CPU's stash: the fast path.
+    pub(crate) fn alloc_fast(&self) -> Result<Object> {
+        let cap = self.stashes.cap();
+        let g = &self.geometry;
+        let got = self.stashes.current().with(|s| {
+            if let Some(p) = s.pop() {
+                return Some(p);
+            }
+            // Empty: refill half a stash from partial slabs, one node lock per node tried.
+            for nid in self.mem_nodes.iter() {
+                let Some(node) = self.node(nid) else { continue };
+                let spare = s.spare(cap / 2 + 1);
+                let n = node.alloc_batch(g, spare);
+                if n > 0 {
+                    s.filled(n);
+                    return s.pop();
+                }
+            }
+            None
+        });
+        if let Some(p) = got {
+            return Ok(self.object(p));
+        }
+        // No partial slab anywhere: a new one, outside every lock, from the local node.
+        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
+        let node = self.node(slab.nid()).ok_or(ENOMEM)?;
+        let mut batch = [core::ptr::null_mut(); STASH_MAX];
+        let want = (cap / 2 + 1).min(STASH_MAX);
+        let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..want]);
+        let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
+        // Keep the rest in the current CPU's stash; whatever does not fit goes back.
+        let rest = &batch[1..n];
+        let stashed = self.stashes.current().with(|s| {
+            let k = rest.len().min(s.room(cap));
+            s.spare(cap)[..k].copy_from_slice(&rest[..k]);
+            s.filled(k);
+            k
+        });
+        self.free_batch(&rest[stashed..]);
+        Ok(self.object(first))
+    }
+
+    /// Frees an object through the current CPU's stash: the fast path. A full stash sends its
+    /// older half back to the slabs. An object of another cache is refused and handed back.
+    pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
+        if obj.cache != self.id {
+            return Err((EINVAL, obj));
+        }
+        let cap = self.stashes.cap();
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let n = self.stashes.current().with(|s| match s.push(obj.ptr, cap) {
+            Ok(()) => 0,
+            Err(p) => {
+                let n = s.take_oldest(cap / 2, &mut out);
+                // Room was just made.
+                let _ = s.push(p, cap);
+                n
+            }
+        });
+        self.free_batch(&out[..n]);
+        Ok(())
+    }
+
+    /// Gives every object in every CPU's stash back to its slab.
+    pub(crate) fn flush_stashes(&self) {
+        for cs in self.stashes.all() {
+            let mut out = [core::ptr::null_mut(); STASH_MAX];
+            let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
+            self.free_batch(&out[..n]);
+        }
+    }
+
+    /// Frees objects taken from a stash (or never stashed), one node lock per node.
+    fn free_batch(&self, objs: &[*mut u8]) {
+        let g = &self.geometry;
+        for chunk in objs.chunks(STASH_MAX) {
+            let mut todo = [core::ptr::null_mut(); STASH_MAX];
+            todo[..chunk.len()].copy_from_slice(chunk);
+            let mut remaining = chunk.len();
+            while let Some(first) = todo[..remaining].first().and_then(|&p| NonNull::new(p)) {
+                // SAFETY: Stashed objects are free objects of this cache's live slabs.
+                let nid = unsafe { slab::nid_of(first, g) };
+                // Partition in place: this node's objects out, the others to the front.
+                let mut same = [core::ptr::null_mut(); STASH_MAX];
+                let (mut k, mut r) = (0, 0);
+                for i in 0..remaining {
+                    let p = todo[i];
+                    // SAFETY: As above; every pointer in `todo[..remaining]` is non-null.
+                    if unsafe { slab::nid_of(NonNull::new_unchecked(p), g) } == nid {
+                        same[k] = p;
+                        k += 1;
+                    } else {
+                        todo[r] = p;
+                        r += 1;
+                    }
+                }
+                remaining = r;
+                let freed = self.node(nid).map(|node| {
+                    // SAFETY: Distinct live objects of this cache on slabs of node `nid`.
+                    unsafe { node.free_many(&same[..k], g, self.id as usize) }
+                });
+                if !matches!(freed, Some(Ok(()))) {
+                    pr_err!(
+                        "{}: cannot give stashed objects back\n",
+                        self.name().as_str()
+                    );
+                }
+            }
+        }
+    }
+
     /// Allocates on node `nid` exactly: a partial slab there, or a new slab from its memory.
     fn alloc_on(&self, nid: NodeId) -> Result<Object> {
         let node = self.node(nid).ok_or(ENOMEM)?;
         let g = &self.geometry;
         if let Some(ptr) = node.alloc(g) {
-            return Ok(Object {
-                ptr,
-                cache: self.id,
-                nid,
-            });
+            return Ok(self.object(ptr));
         }
         let pages = Pages::alloc(Placement::Exact(nid), g.order)?;
         self.add_slab(node, Slab::new(pages, g, self.id as usize))
@@ -381,11 +509,7 @@ impl Cache {
         let g = &self.geometry;
         for nid in self.mem_nodes.iter() {
             if let Some(ptr) = self.node(nid).and_then(|n| n.alloc(g)) {
-                return Ok(Object {
-                    ptr,
-                    cache: self.id,
-                    nid,
-                });
+                return Ok(self.object(ptr));
             }
         }
         let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
@@ -397,30 +521,24 @@ impl Cache {
     }
 
     fn add_slab(&self, node: &Node, slab: Slab) -> Result<Object> {
-        let nid = slab.nid();
-        if nid != node.nid() {
+        if slab.nid() != node.nid() {
             return Err(ENOMEM);
         }
         let ptr = node
             .add_slab_and_alloc(slab, &self.geometry)
             .ok_or(ENOMEM)?;
-        Ok(Object {
-            ptr,
-            cache: self.id,
-            nid,
-        })
+        Ok(self.object(ptr))
     }
 
     /// Frees an object allocated from this cache.
     ///
     /// An object of another cache is refused with `EINVAL` and handed back.
     pub(crate) fn free(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
-        let node = match self.node(obj.nid) {
-            Some(node) if obj.cache == self.id => node,
-            _ => return Err((EINVAL, obj)),
+        let Some(node) = self.nid_of(&obj).and_then(|nid| self.node(nid)) else {
+            return Err((EINVAL, obj));
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
-        // match) on a slab of node `obj.nid`.
+        // match) on a slab of the node `nid_of` read from its slab.
         match unsafe { node.free(obj.ptr, &self.geometry, self.id as usize) } {
             Ok(()) => Ok(()),
             Err(e) => Err((e, obj)),
@@ -438,8 +556,10 @@ impl Cache {
         Ok(unsafe { core::slice::from_raw_parts_mut(obj.ptr.as_ptr(), self.geometry.object_size) })
     }
 
-    /// Gives every empty slab on every node back to the page allocator; returns how many.
+    /// Gives every stashed object back to its slab, then every empty slab on every node back
+    /// to the page allocator; returns how many slabs.
     pub(crate) fn shrink(&self) -> usize {
+        self.flush_stashes();
         let mut total = 0;
         for nid in NodeId::all() {
             if let Some(node) = self.node(nid) {
@@ -454,6 +574,8 @@ impl Cache {
 
 impl Drop for Cache {
     fn drop(&mut self) {
+        // Stashed objects are free: give them back before the slabs are counted.
+        self.flush_stashes();
         for nid in NodeId::all() {
             // Dropping the metadata frees its slabs (or leaks those with live objects).
             drop(self.take_node(nid));

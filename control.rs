@@ -13,6 +13,10 @@
 //! free    <cache> <node|any> <n|all>       kept objects of the cache on that node
 //! shrink  <cache|all>                      give empty slabs back
 //! verify  [cache]                          check every kept object's pattern and node (EIO)
+//! churn   <cache> <n>                      n allocations through the per-CPU fast path, each
+//!                                          filled, checked and freed in FIFO order (EIO)
+//! bench   <workload> <size> <iters> <reps> the benchmark against SLUB (crate::bench)
+//! statread <cache> <idle|locked> <n>       time n statistics renders (crate::bench)
 //! ```
 //!
 //! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
@@ -20,13 +24,16 @@
 //! printable ASCII) fails with `EINVAL` and changes nothing. An `alloc` that cannot be
 //! satisfied (`ENOMEM`), or that would keep more than [`KEPT_LIMIT_BYTES`] (`ENOSPC`), is
 //! undone entirely. Reading `control` shows this help; reading `objects` shows the kept
-//! objects, per cache and node, in the stats' format.
+//! objects, per cache and node, in the stats' format; `bench` the benchmark results so far;
+//! `timings` how long the node notifier took per event.
 
 use crate::{
+    bench::Workload,
     cache::{parse_usize, Cache, CacheName, CacheSpec, NodeRequest, Object},
     ffi::{
         debugfs::DebugfsFiles,
         nodes::{nr_node_ids, NodeId},
+        notifier::NodeEvent,
     },
     registry::Registry,
 };
@@ -51,6 +58,9 @@ alloc   <cache> <node|any> <n> [strict]
 free    <cache> <node|any> <n|all>
 shrink  <cache|all>
 verify  [cache]
+churn   <cache> <n>
+bench   <pair|batch64|batch4096|pair2|cross|remote<node>> <size> <iters> <reps>
+statread <cache> <idle|locked> <n>
 ";
 
 /// A node argument.
@@ -77,6 +87,15 @@ enum Command {
     },
     Shrink(Option<CacheName>),
     Verify(Option<CacheName>),
+    Churn(CacheName, usize),
+    Bench {
+        workload: Workload,
+        name: [u8; 16],
+        size: usize,
+        iters: usize,
+        reps: usize,
+    },
+    StatRead(CacheName, bool, usize),
 }
 
 fn parse_node(word: &[u8]) -> Result<NodeArg> {
@@ -145,6 +164,29 @@ impl Command {
             (b"shrink", 2) => Self::Shrink(Some(CacheName::new(args[1])?)),
             (b"verify", 1) => Self::Verify(None),
             (b"verify", 2) => Self::Verify(Some(CacheName::new(args[1])?)),
+            (b"churn", 3) => Self::Churn(CacheName::new(args[1])?, parse_count(args[2])?),
+            (b"bench", 5) => {
+                let mut name = [0u8; 16];
+                name.get_mut(..args[1].len())
+                    .ok_or(EINVAL)?
+                    .copy_from_slice(args[1]);
+                Self::Bench {
+                    workload: Workload::parse(args[1])?,
+                    name,
+                    size: parse_usize(args[2])?,
+                    iters: parse_usize(args[3])?,
+                    reps: parse_usize(args[4])?,
+                }
+            }
+            (b"statread", 4) => Self::StatRead(
+                CacheName::new(args[1])?,
+                match args[2] {
+                    b"idle" => false,
+                    b"locked" => true,
+                    _ => return Err(EINVAL),
+                },
+                parse_usize(args[3])?,
+            ),
             _ => return Err(EINVAL),
         };
         Ok(cmd)
@@ -188,9 +230,10 @@ fn intact(bytes: &[u8], addr: usize) -> bool {
         .all(|(i, chunk)| chunk == &pattern(addr, i * 8).to_le_bytes()[..chunk.len()])
 }
 
-/// An object the controls keep, and the node it had to be on, if any.
+/// An object the controls keep, the node its slab is on, and the node it had to be on.
 struct KeptObject {
     obj: Object,
+    nid: NodeId,
     exact: Option<NodeId>,
 }
 
@@ -228,6 +271,9 @@ pub(crate) struct Control {
     registry: Arc<Registry>,
     #[pin]
     kept: Mutex<KVec<Kept>>,
+    /// Benchmark results so far, as text.
+    #[pin]
+    results: Mutex<KVec<u8>>,
 }
 
 impl Control {
@@ -237,6 +283,7 @@ impl Control {
             pin_init!(Self {
                 registry,
                 kept <- new_mutex!(KVec::new(), "rust_slab_hp::Control::kept"),
+                results <- new_mutex!(KVec::new(), "rust_slab_hp::Control::results"),
             }),
             GFP_KERNEL,
         )
@@ -319,8 +366,9 @@ impl Control {
                     }
                     for ko in k.objs.iter_mut() {
                         let addr = ko.obj.addr();
-                        let nid = ko.obj.nid();
-                        let ok_node = ko.exact.is_none_or(|n| n == nid);
+                        // Read from the slab again: where the object really is.
+                        let nid = k.cache.nid_of(&ko.obj).unwrap_or(ko.nid);
+                        let ok_node = nid == ko.nid && ko.exact.is_none_or(|n| n == nid);
                         let ok = ok_node
                             && k.cache
                                 .object_bytes(&mut ko.obj)
@@ -345,7 +393,89 @@ impl Control {
                     Err(EIO)
                 }
             }
+            Command::Churn(name, n) => {
+                drop(kept);
+                Self::churn(&*self.registry.find(&name)?, n)
+            }
+            Command::Bench {
+                workload,
+                name,
+                size,
+                iters,
+                reps,
+            } => {
+                drop(kept);
+                let len = name.iter().position(|&c| c == 0).unwrap_or(name.len());
+                let mut out = self.results.lock();
+                crate::bench::run(
+                    &self.registry,
+                    &name[..len],
+                    workload,
+                    size,
+                    iters,
+                    reps,
+                    &mut KVecWriter(&mut out),
+                )
+            }
+            Command::StatRead(name, locked, n) => {
+                drop(kept);
+                let cache = self.registry.find(&name)?;
+                let tag: &[u8] = if locked { b"_locked" } else { b"" };
+                let mut out = self.results.lock();
+                crate::bench::statread(&cache, locked, n, tag, &mut KVecWriter(&mut out))
+            }
         }
+    }
+
+    /// `n` allocations through the fast path, each filled with its pattern and freed (fast
+    /// path too) once 128 newer ones exist, after its pattern was checked.
+    fn churn(cache: &Cache, n: usize) -> Result {
+        const WINDOW: usize = 128;
+        // Checks an object's pattern and frees it: whether it was intact.
+        let check_and_free = |mut obj: Object| -> bool {
+            let addr = obj.addr();
+            let ok = cache.object_bytes(&mut obj).is_ok_and(|b| intact(b, addr));
+            if let Err((_, o)) = cache.free_fast(obj) {
+                o.leak();
+            }
+            ok
+        };
+        let mut window: KVec<Object> = KVec::with_capacity(WINDOW, GFP_KERNEL)?;
+        let mut result = Ok(());
+        let mut bad = 0usize;
+        for i in 0..n {
+            let mut obj = match cache.alloc_fast() {
+                Ok(o) => o,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            };
+            let addr = obj.addr();
+            if let Ok(bytes) = cache.object_bytes(&mut obj) {
+                fill(bytes, addr);
+            }
+            if window.len() == WINDOW {
+                // The window is a ring indexed by `i`: this slot holds the oldest object.
+                let old = core::mem::replace(&mut window[i % WINDOW], obj);
+                bad += usize::from(!check_and_free(old));
+            } else {
+                // Room: the window holds at most `WINDOW` objects.
+                let _ = window.push_within_capacity(obj);
+            }
+        }
+        while let Some(obj) = window.pop() {
+            bad += usize::from(!check_and_free(obj));
+        }
+        if bad != 0 {
+            pr_err!(
+                "churn: {}: {} objects corrupted\n",
+                cache.name().as_str(),
+                bad
+            );
+            return Err(EIO);
+        }
+        result
     }
 
     /// Allocates `count` objects into `k`, all or nothing.
@@ -363,8 +493,13 @@ impl Control {
                     if let Ok(bytes) = k.cache.object_bytes(&mut obj) {
                         fill(bytes, addr);
                     }
+                    let Some(nid) = k.cache.nid_of(&obj) else {
+                        // Cannot happen: the object comes from `k.cache`.
+                        obj.leak();
+                        return Err(EINVAL);
+                    };
                     // Room was reserved above.
-                    let _ = k.objs.push_within_capacity(KeptObject { obj, exact });
+                    let _ = k.objs.push_within_capacity(KeptObject { obj, nid, exact });
                 }
                 Err(e) => {
                     while k.objs.len() > start {
@@ -386,7 +521,7 @@ impl Control {
     fn free_n(k: &mut Kept, node: NodeArg, count: Option<usize>) -> Result {
         let on_node = |ko: &KeptObject| match node {
             NodeArg::Any => true,
-            NodeArg::Node(n) => ko.obj.nid() == n,
+            NodeArg::Node(n) => ko.nid == n,
         };
         let available = k.objs.iter().filter(|ko| on_node(ko)).count();
         let mut todo = match count {
@@ -424,7 +559,7 @@ impl Control {
         for k in kept.iter().filter(|k| !k.objs.is_empty()) {
             let mut per_node = KVec::with_capacity(nr_node_ids(), GFP_KERNEL)?;
             for nid in NodeId::all() {
-                let n = k.objs.iter().filter(|ko| ko.obj.nid() == nid).count();
+                let n = k.objs.iter().filter(|ko| ko.nid == nid).count();
                 per_node.push((nid, n), GFP_KERNEL)?;
             }
             write!(w, "{} {}", k.cache.name().as_str(), k.objs.len()).map_err(|_| ENOMEM)?;
@@ -459,7 +594,12 @@ impl Write for KVecWriter<'_> {
 }
 
 impl DebugfsFiles for Control {
-    const FILES: &'static [(&'static CStr, u16)] = &[(c"control", 0o600), (c"objects", 0o400)];
+    const FILES: &'static [(&'static CStr, u16)] = &[
+        (c"control", 0o600),
+        (c"objects", 0o400),
+        (c"bench", 0o400),
+        (c"timings", 0o400),
+    ];
 
     fn write(&self, file: usize, input: &[u8]) -> Result {
         if file != 0 {
@@ -472,6 +612,23 @@ impl DebugfsFiles for Control {
         match file {
             0 => Ok(out.extend_from_slice(HELP.as_bytes(), GFP_KERNEL)?),
             1 => self.render_objects(out),
+            2 => Ok(out.extend_from_slice(&self.results.lock(), GFP_KERNEL)?),
+            3 => {
+                let mut w = KVecWriter(out);
+                for event in NodeEvent::ALL {
+                    let (count, last, max) = self.registry.events().times(event);
+                    writeln!(
+                        w,
+                        "{} count={} last_ns={} max_ns={}",
+                        event.name(),
+                        count,
+                        last,
+                        max
+                    )
+                    .map_err(|_| ENOMEM)?;
+                }
+                Ok(())
+            }
             _ => Err(EINVAL),
         }
     }

@@ -17,7 +17,7 @@
 
 use crate::{
     ffi::nodes::{nr_node_ids, NodeId},
-    slab::{FreeOutcome, Geometry, Slab, SlabLists},
+    slab::{FreeOutcome, Geometry, Slab, SlabDrain, SlabLists},
 };
 use core::{
     ptr::NonNull,
@@ -112,15 +112,55 @@ impl Node {
         Some(obj)
     }
 
+    /// Allocates up to `out.len()` objects from this node's partial slabs under one lock;
+    /// returns how many were written to the front of `out`.
+    pub(crate) fn alloc_batch(&self, g: &Geometry, out: &mut [*mut u8]) -> usize {
+        let mut lists = self.lists.lock();
+        Self::fill(&self.stats, &mut lists, g, out)
+    }
+
+    /// Adds a new slab of this node and allocates up to `out.len()` objects from it (and from
+    /// other partial slabs of the node) under one lock.
+    pub(crate) fn add_slab_and_alloc_batch(
+        &self,
+        slab: Slab,
+        g: &Geometry,
+        out: &mut [*mut u8],
+    ) -> usize {
+        let mut lists = self.lists.lock();
+        lists.add(slab);
+        bump(&self.stats.slabs, 1);
+        bump(&self.stats.objects, g.objects as isize);
+        bump(&self.stats.partial, 1);
+        Self::fill(&self.stats, &mut lists, g, out)
+    }
+
+    fn fill(stats: &NodeStats, lists: &mut SlabLists, g: &Geometry, out: &mut [*mut u8]) -> usize {
+        let mut n = 0;
+        for slot in out.iter_mut() {
+            let Some((obj, full)) = lists.alloc(g) else {
+                break;
+            };
+            Self::account(stats, g, full);
+            *slot = obj.as_ptr();
+            n += 1;
+        }
+        n
+    }
+
     /// Counts one allocation from a partial slab, which became full or not.
     fn account_alloc(&self, g: &Geometry, became_full: bool) {
-        bump(&self.stats.inuse, 1);
+        Self::account(&self.stats, g, became_full)
+    }
+
+    fn account(stats: &NodeStats, g: &Geometry, became_full: bool) {
+        bump(&stats.inuse, 1);
         if became_full {
             // The slab's other objects leave the partial count with it.
-            bump(&self.stats.partial_inuse, 1 - g.objects as isize);
-            bump(&self.stats.partial, -1);
+            bump(&stats.partial_inuse, 1 - g.objects as isize);
+            bump(&stats.partial, -1);
         } else {
-            bump(&self.stats.partial_inuse, 1);
+            bump(&stats.partial_inuse, 1);
         }
     }
 
@@ -130,32 +170,61 @@ impl Node {
     ///
     /// `obj` must be a live object of cache `cache_id` (geometry `g`) from a slab of this node.
     pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: usize) -> Result {
-        let released = {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { self.free_many(&[obj.as_ptr()], g, cache_id) }
+    }
+
+    /// Frees every object of `objs` under one lock; empty slabs beyond [`MIN_PARTIAL`] go back
+    /// to the page allocator once the lock is dropped. Stops at the first object that is not
+    /// one of this cache's (`EINVAL`), leaving it and the rest allocated.
+    ///
+    /// # Safety
+    ///
+    /// Every pointer of `objs` must be a distinct live object of cache `cache_id` (geometry
+    /// `g`) from a slab of this node.
+    pub(crate) unsafe fn free_many(
+        &self,
+        objs: &[*mut u8],
+        g: &Geometry,
+        cache_id: usize,
+    ) -> Result {
+        let mut released = SlabDrain::new();
+        let result = (|| {
             let mut lists = self.lists.lock();
-            let keep_empty = lists.nr_partial() <= MIN_PARTIAL;
-            // SAFETY: Forwarded from our own safety requirements.
-            let (outcome, released) = unsafe { lists.free(obj, g, cache_id, keep_empty)? };
-            bump(&self.stats.inuse, -1);
-            match outcome {
-                FreeOutcome::FullToPartial => {
-                    bump(&self.stats.partial, 1);
-                    bump(&self.stats.partial_inuse, g.objects as isize - 1);
-                }
-                FreeOutcome::Partial | FreeOutcome::Empty => {
-                    bump(&self.stats.partial_inuse, -1);
-                }
-                FreeOutcome::Released => {
-                    bump(&self.stats.partial_inuse, -1);
-                    bump(&self.stats.partial, -1);
-                    bump(&self.stats.slabs, -1);
-                    bump(&self.stats.objects, -(g.objects as isize));
+            for &p in objs {
+                let obj = NonNull::new(p).ok_or(EINVAL)?;
+                let keep_empty = lists.nr_partial() <= MIN_PARTIAL;
+                // SAFETY: Forwarded from our own safety requirements.
+                let (outcome, slab) = unsafe { lists.free(obj, g, cache_id, keep_empty)? };
+                self.account_free(g, outcome);
+                if let Some(slab) = slab {
+                    released.push(slab);
                 }
             }
-            released
-        };
+            Ok(())
+        })();
         // Pages go back outside the lock.
         drop(released);
-        Ok(())
+        result
+    }
+
+    fn account_free(&self, g: &Geometry, outcome: FreeOutcome) {
+        bump(&self.stats.inuse, -1);
+        match outcome {
+            FreeOutcome::FullToPartial => {
+                bump(&self.stats.partial, 1);
+                bump(&self.stats.partial_inuse, g.objects as isize - 1);
+            }
+            FreeOutcome::Partial | FreeOutcome::Empty => {
+                bump(&self.stats.partial_inuse, -1);
+            }
+            FreeOutcome::Released => {
+                bump(&self.stats.partial_inuse, -1);
+                bump(&self.stats.partial, -1);
+                bump(&self.stats.slabs, -1);
+                bump(&self.stats.objects, -(g.objects as isize));
+            }
+        }
     }
 
     /// Gives every empty slab back to the page allocator; returns how many.

@@ -16,6 +16,7 @@
 
 use crate::{
     ffi::{
+        kmem::now_ns,
         nodes::NodeId,
         notifier::{NodeEvent, NodeEventHandler},
     },
@@ -27,35 +28,43 @@ impl NodeEventHandler for Registry {
     fn node_event(&self, event: NodeEvent, nid: NodeId) -> Result {
         self.count_event(event, nid);
         pr_info!("node {}: {}\n", nid.index(), event.name());
-        let locked = self.lock();
-        match event {
-            NodeEvent::AddingFirst => {
-                if let Err(e) = locked.add_node(nid, true) {
-                    pr_warn!(
-                        "node {}: refusing online: node metadata allocation failed\n",
-                        nid.index()
-                    );
-                    return Err(e);
-                }
-                locked.set_has_memory(nid, true);
-            }
-            NodeEvent::AddedFirst => {
-                if locked.add_node(nid, false).is_err() {
-                    pr_warn!(
-                        "node {}: node metadata allocation failed; allocations there fall back\n",
-                        nid.index()
-                    );
-                }
-                locked.set_has_memory(nid, true);
-            }
-            NodeEvent::CancelAddingFirst => locked.set_has_memory(nid, false),
-            NodeEvent::RemovingLast => locked.shrink_all(),
-            NodeEvent::RemovedLast => {
-                locked.set_has_memory(nid, false);
-                locked.free_node_like_pre_5_12(nid);
-            }
-            NodeEvent::CancelRemovingLast => {}
-        }
-        Ok(())
+        let t0 = now_ns();
+        let result = handle(self, event, nid);
+        self.events().record_time(event, now_ns() - t0);
+        result
     }
+}
+
+/// Applies one node event to every cache, with the registry mutex held.
+fn handle(registry: &Registry, event: NodeEvent, nid: NodeId) -> Result {
+    let locked = registry.lock();
+    match event {
+        NodeEvent::AddingFirst => {
+            if let Err(e) = locked.add_node(nid, true) {
+                pr_warn!(
+                    "node {}: refusing online: node metadata allocation failed\n",
+                    nid.index()
+                );
+                return Err(e);
+            }
+            locked.set_has_memory(nid, true);
+        }
+        NodeEvent::AddedFirst => {
+            if locked.add_node(nid, false).is_err() {
+                pr_warn!(
+                    "node {}: node metadata allocation failed; allocations there fall back\n",
+                    nid.index()
+                );
+            }
+            locked.set_has_memory(nid, true);
+        }
+        NodeEvent::CancelAddingFirst => locked.set_has_memory(nid, false),
+        NodeEvent::RemovingLast => locked.shrink_all(),
+        NodeEvent::RemovedLast => {
+            locked.set_has_memory(nid, false);
+            locked.free_node_like_pre_5_12(nid);
+        }
+        NodeEvent::CancelRemovingLast => {}
+    }
+    Ok(())
 }

@@ -36,6 +36,7 @@ use crate::{
     node::{Node, PerNodeCounter},
     sysfs::{CacheDir, RootDir},
 };
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -45,9 +46,11 @@ use kernel::{
     },
 };
 
-/// Counts of node events, by event and node.
+/// Counts of node events, by event and node, and the time the notifier spent on each kind.
 pub(crate) struct EventCounts {
     counts: KVec<PerNodeCounter>,
+    /// Per event: handled, nanoseconds of the last one, nanoseconds of the slowest one.
+    times: [[AtomicU64; 3]; NodeEvent::ALL.len()],
 }
 
 impl EventCounts {
@@ -56,7 +59,28 @@ impl EventCounts {
         for _ in NodeEvent::ALL {
             counts.push(PerNodeCounter::new(GFP_KERNEL)?, GFP_KERNEL)?;
         }
-        Ok(Self { counts })
+        Ok(Self {
+            counts,
+            times: Default::default(),
+        })
+    }
+
+    /// Records that handling one `event` took `ns` nanoseconds.
+    pub(crate) fn record_time(&self, event: NodeEvent, ns: u64) {
+        let t = &self.times[event.index()];
+        t[0].fetch_add(1, Ordering::Relaxed);
+        t[1].store(ns, Ordering::Relaxed);
+        t[2].fetch_max(ns, Ordering::Relaxed);
+    }
+
+    /// How often `event` was handled, and the nanoseconds of the last and the slowest.
+    pub(crate) fn times(&self, event: NodeEvent) -> (u64, u64, u64) {
+        let t = &self.times[event.index()];
+        (
+            t[0].load(Ordering::Relaxed),
+            t[1].load(Ordering::Relaxed),
+            t[2].load(Ordering::Relaxed),
+        )
     }
 
     /// The counter of `event`.
@@ -211,6 +235,11 @@ impl Registry {
     /// Counts one node event.
     pub(crate) fn count_event(&self, event: NodeEvent, nid: NodeId) {
         self.events.of(event).add(nid, 1);
+    }
+
+    /// Event counters and timings.
+    pub(crate) fn events(&self) -> &EventCounts {
+        &self.events
     }
 
     /// Takes the registry mutex, for a sequence of node-level changes.

@@ -14,11 +14,13 @@
 //! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`; [`control`]: debugfs test controls;
 //! - [`ffi`]: everything that touches C.
 
+mod bench;
 mod cache;
 mod control;
 mod ffi;
 mod node;
 mod notifier;
+mod percpu;
 mod registry;
 mod slab;
 mod sysfs;

@@ -133,6 +133,18 @@ struct FreeObject {
     next: *mut FreeObject,
 }
 
+/// The node of the slab holding `obj`.
+///
+/// # Safety
+///
+/// `obj` must be an object of a live slab with geometry `g`.
+pub(crate) unsafe fn nid_of(obj: NonNull<u8>, g: &Geometry) -> NodeId {
+    let hdr = (obj.as_ptr() as usize & !(g.slab_bytes() - 1)) as *const Header;
+    // SAFETY: By the safety requirements the slab is live, so its header is initialised; the
+    // pages (and their node) never change while the slab exists.
+    unsafe { (*hdr).pages.nid() }
+}
+
 /// A slab that is on no list yet, owned.
 ///
 /// # Invariants
@@ -441,6 +453,20 @@ impl SlabLists {
 /// Slabs taken off their lists, freed one by one when dropped.
 pub(crate) struct SlabDrain {
     lists: [List; 2],
+}
+
+impl SlabDrain {
+    /// No slabs.
+    pub(crate) const fn new() -> Self {
+        Self {
+            lists: [List::new(ListId::Partial), List::new(ListId::Full)],
+        }
+    }
+
+    /// Adds a slab to be freed.
+    pub(crate) fn push(&mut self, slab: Slab) {
+        self.lists[0].push(slab);
+    }
 }
 
 impl Drop for SlabDrain {

@@ -11,6 +11,8 @@
 //! by its build from its headers), never from copied numbers or layouts.
 
 pub(crate) mod debugfs;
+pub(crate) mod kmem;
+pub(crate) mod kthread;
 pub(crate) mod nodes;
 pub(crate) mod notifier;
 pub(crate) mod page;
@@ -31,6 +33,13 @@ pub(crate) fn msleep(ms: u32) {
 pub(crate) fn capable_sys_admin() -> bool {
     // SAFETY: `capable` only inspects the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+}
+
+/// The CPU this runs on, or ran on a moment ago (`raw_smp_processor_id()`): the task may
+/// migrate right after, so the answer is only a hint for picking per-CPU data that is locked.
+pub(crate) fn current_cpu() -> usize {
+    // SAFETY: `raw_smp_processor_id()` only reads the current CPU's number.
+    unsafe { bindings::raw_smp_processor_id() as usize }
 }
 
 /// The number of possible CPUs (`nr_cpu_ids`).

@@ -17,6 +17,13 @@ pub(crate) struct SysfsBuf<'a> {
     len: usize,
 }
 
+impl<'a> SysfsBuf<'a> {
+    /// An empty text in `buf` (a page, for what sysfs would show).
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+}
+
 impl fmt::Write for SysfsBuf<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let end = self.len.checked_add(s.len()).ok_or(fmt::Error)?;

@@ -18,6 +18,7 @@ allocator() { # allocator <cache> <node>
 		try_write "$RSH_CTL" "alloc $1 $2 50" >/dev/null
 		try_write "$RSH_CTL" "free $1 any 25" >/dev/null
 		try_write "$RSH_CTL" "shrink $1" >/dev/null
+		try_write "$RSH_CTL" "churn $1 200" >/dev/null
 	done
 }
 churner() {
@@ -48,8 +49,9 @@ touch $stop
 wait
 for t in tmp0 tmp1 tmp2; do try_write "$RSH_CTL" "destroy $t" >/dev/null; done
 ctl verify
-# Counters add up: every allocated object is one the controls keep, every node event
-# happened once per cycle.
+# Counters add up: once the per-CPU stashes are flushed, every allocated object is one the
+# controls keep; every node event happened once per cycle.
+ctl shrink all
 for c in hp-64 hp-256 hp-8192; do
 	kept=$(grep "^$c " "$RSH_DBG/objects" | cut -d' ' -f2)
 	expect_eq "$(total "$(stat $c objects)")" "${kept:-0}" "$c objects vs kept"

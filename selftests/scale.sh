@@ -38,5 +38,5 @@ for e in removing_last removed_last; do
 	expect_eq "$(cat "$RSH_SYS/node_${e}_memory")" "7$(per_node 1)" "$e events"
 done
 ctl verify
-diag "7 hot-pluggable nodes, 64 caches: online all ${t1#-}s->$((t1 - t0))s, offline all $((t2 - t1))s, online all again $((t3 - t2))s; test total $(($(cut -d. -f1 /proc/uptime) - t0))s"
+diag "7 hot-pluggable nodes, 64 caches: online all $((t1 - t0))s, offline all $((t2 - t1))s, online all again $((t3 - t2))s; test total $(($(cut -d. -f1 /proc/uptime) - t0))s"
 rsh_unload

@@ -15,6 +15,7 @@ allocator() { # allocator <cache> <node>
 		try_write "$RSH_CTL" "alloc $1 $2 50" >/dev/null
 		try_write "$RSH_CTL" "free $1 any 25" >/dev/null
 		try_write "$RSH_CTL" "shrink $1" >/dev/null
+		try_write "$RSH_CTL" "churn $1 200" >/dev/null
 	done
 }
 churner() {
@@ -59,6 +60,7 @@ wait
 ctl verify
 v=$(dmesg | sed -n 's/.*rust_slab_hp: verify: \([0-9]*\) objects checked.*/\1/p' | tail -n1)
 verified=$((verified + v))
+ctl shrink all
 for c in hp-64 hp-256 hp-8192; do
 	kept=$(grep "^$c " "$RSH_DBG/objects" | cut -d' ' -f2)
 	expect_eq "$(total "$(stat $c objects)")" "${kept:-0}" "$c objects vs kept"

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-CPU stashes of free objects: the allocation fast path.
+//!
+//! Each cache has one stash per possible CPU, a small array of objects taken from its slabs in
+//! batches (the counterpart of SLUB's per-CPU sheaves). An allocation pops from the current
+//! CPU's stash and a free pushes to it; only an empty or full stash goes to the node lists, a
+//! batch at a time.
+//!
+//! # Locking
+//!
+//! - `CpuStash::stash`, a spinlock per CPU, protects that CPU's array. The CPU that owns it is
+//!   normally its only user, so taking it costs an uncontended atomic; a task that migrates
+//!   after picking a stash still uses it correctly, only less locally. Other CPUs take it to
+//!   flush it (shrink, a node losing its last memory, cache destruction), which is what makes
+//!   a remote flush safe without interrupting the owner.
+//! - A stash lock nests outside `Node::lists` (a refill or a flush may hold both); nothing that
+//!   sleeps runs under it: new slabs are allocated with it dropped.
+//! - `CpuStash::len` mirrors the array length, written under the lock and read without it by
+//!   the statistics.
+//!
+//! Objects in a stash are allocated as far as their slabs are concerned: the node counters
+//! (`objects`, SLUB's format) include them, and `cpu_stashed` says how many there are.
+
+use crate::{ffi, slab::Geometry};
+use core::{
+    ptr::NonNull,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+use kernel::{new_spinlock, prelude::*, sync::SpinLock};
+
+/// The most objects a stash holds.
+pub(crate) const STASH_MAX: usize = 64;
+
+/// How many objects a stash holds for objects of `size` bytes: about twice a SLUB sheaf
+/// (SLUB has two sheaves per CPU), fewer for larger objects.
+pub(crate) fn capacity(size: usize) -> usize {
+    match size {
+        0..256 => STASH_MAX,
+        256..1024 => 32,
+        1024..4096 => 16,
+        _ => 8,
+    }
+}
+
+/// The objects of one stash.
+pub(crate) struct Stash {
+    objs: [*mut u8; STASH_MAX],
+    len: usize,
+}
+
+// SAFETY: The pointers are free objects owned by the stash's cache; whoever holds the lock may
+// hand them out on any CPU.
+unsafe impl Send for Stash {}
+
+impl Stash {
+    /// Takes the most recently stashed object.
+    pub(crate) fn pop(&mut self) -> Option<NonNull<u8>> {
+        self.len = self.len.checked_sub(1)?;
+        NonNull::new(self.objs[self.len])
+    }
+
+    /// Stashes `obj` if there is room below `cap`; hands it back otherwise.
+    pub(crate) fn push(
+        &mut self,
+        obj: NonNull<u8>,
+        cap: usize,
+    ) -> core::result::Result<(), NonNull<u8>> {
+        if self.len >= cap.min(STASH_MAX) {
+            return Err(obj);
+        }
+        self.objs[self.len] = obj.as_ptr();
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Moves the oldest `n` objects (or all there are) into `out`; returns how many.
+    pub(crate) fn take_oldest(&mut self, n: usize, out: &mut [*mut u8; STASH_MAX]) -> usize {
+        let n = n.min(self.len);
+        out[..n].copy_from_slice(&self.objs[..n]);
+        self.objs.copy_within(n..self.len, 0);
+        self.len -= n;
+        n
+    }
+
+    /// Room left below `cap`.
+    pub(crate) fn room(&self, cap: usize) -> usize {
+        cap.min(STASH_MAX).saturating_sub(self.len)
+    }
+
+    /// The free part of the array, for a refill to write into, and the count it holds.
+    pub(crate) fn spare(&mut self, cap: usize) -> &mut [*mut u8] {
+        let end = cap.min(STASH_MAX);
+        let start = self.len.min(end);
+        &mut self.objs[start..end]
+    }
+
+    /// Records that `n` objects were written into [`Stash::spare`].
+    pub(crate) fn filled(&mut self, n: usize) {
+        self.len += n;
+    }
+}
+
+/// One CPU's stash.
+#[pin_data]
+pub(crate) struct CpuStash {
+    #[pin]
+    stash: SpinLock<Stash>,
+    len: AtomicUsize,
+}
+
+impl CpuStash {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            stash <- new_spinlock!(
+                Stash {
+                    objs: [core::ptr::null_mut(); STASH_MAX],
+                    len: 0,
+                },
+                "rust_slab_hp::CpuStash::stash"
+            ),
+            len: AtomicUsize::new(0),
+        })
+    }
+
+    /// Runs `f` with the stash locked and keeps the lock-free length up to date.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Stash) -> R) -> R {
+        let mut s = self.stash.lock();
+        let r = f(&mut s);
+        self.len.store(s.len, Ordering::Relaxed);
+        r
+    }
+}
+
+/// The stashes of one cache, one per possible CPU.
+pub(crate) struct Stashes {
+    cpus: KVec<Pin<KBox<CpuStash>>>,
+    cap: usize,
+}
+
+impl Stashes {
+    /// Empty stashes for objects laid out as `g`.
+    pub(crate) fn new(g: &Geometry) -> Result<Self> {
+        let n = ffi::nr_cpu_ids();
+        let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
+        for _ in 0..n {
+            cpus.push(KBox::pin_init(CpuStash::new(), GFP_KERNEL)?, GFP_KERNEL)?;
+        }
+        Ok(Self {
+            cpus,
+            cap: capacity(g.object_size),
+        })
+    }
+
+    /// Objects per stash.
+    pub(crate) fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// The stash of the CPU this runs on (or ran on a moment ago).
+    pub(crate) fn current(&self) -> &CpuStash {
+        // `current_cpu() < nr_cpu_ids`, the number of stashes; never out of bounds.
+        &self.cpus[ffi::current_cpu() % self.cpus.len().max(1)]
+    }
+
+    /// Every stash.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &CpuStash> {
+        self.cpus.iter().map(|c| &**c)
+    }
+
+    /// Objects in all stashes, read without locks.
+    pub(crate) fn total(&self) -> usize {
+        self.cpus
+            .iter()
+            .map(|c| c.len.load(Ordering::Relaxed))
+            .sum()
+    }
+}
