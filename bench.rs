@@ -303,9 +303,38 @@ fn cross<A: Allocator>(a: &A, iters: usize) -> Result<u64> {
     Ok(ps_per_op(ns, (rounds * N) as u64))
 }
 
+/// Sorts `v` in place (heapsort). Not `slice::sort_unstable()`: objtool cannot follow the
+/// control flow of `core`'s sort as compiled for this kernel and warns about it.
+fn sort(v: &mut [u64]) {
+    fn sift_down(v: &mut [u64], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                break;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                break;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift_down(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
 /// The median of `v` (sorted in place).
 fn median(v: &mut [u64]) -> u64 {
-    v.sort_unstable();
+    sort(v);
     v.get(v.len() / 2).copied().unwrap_or(0)
 }
 
@@ -379,7 +408,7 @@ pub(crate) fn statread(
         }
         Ok(())
     })?;
-    lat.sort_unstable();
+    sort(&mut lat);
     let at = |q: usize| {
         lat.get((lat.len() * q / 100).min(lat.len() - 1))
             .copied()

@@ -35,9 +35,10 @@ for k in $KERNELS; do
 	if make -C "$TOP" -s clean KDIR="$kdir" >/dev/null 2>&1 &&
 		make -C "$TOP" modules KDIR="$kdir" CLIPPY=1 >"$log" 2>&1; then
 		record PASS "$k: module build"
-		if grep -q '^warning' "$log"; then
+		# rustc and clippy warnings start lines; objtool's follow the object's name.
+		if grep -qE '^warning|: warning' "$log"; then
 			record FAIL "$k: module build has no warnings (CLIPPY=1)"
-			grep -A6 '^warning' "$log" | head -n 40 | sed 's/^/    /'
+			grep -E -A6 '^warning|: warning' "$log" | head -n 40 | sed 's/^/    /'
 		else
 			record PASS "$k: module build has no warnings (CLIPPY=1)"
 		fi
