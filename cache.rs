@@ -389,10 +389,10 @@ impl Cache {
             if let Some(p) = s.pop() {
                 return Some(p);
             }
-            // Empty: refill half a stash from partial slabs, one node lock per node tried.
+            // Empty: refill the stash from partial slabs, one node lock per node tried.
             for nid in self.mem_nodes.iter() {
                 let Some(node) = self.node(nid) else { continue };
-                let spare = s.spare(cap / 2 + 1);
+                let spare = s.spare(cap);
                 let n = node.alloc_batch(g, spare);
                 if n > 0 {
                     s.filled(n);
@@ -408,7 +408,7 @@ impl Cache {
         let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
         let node = self.node(slab.nid()).ok_or(ENOMEM)?;
         let mut batch = [core::ptr::null_mut(); STASH_MAX];
-        let want = (cap / 2 + 1).min(STASH_MAX);
+        let want = cap.min(STASH_MAX);
         let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..want]);
         let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
         // Keep the rest in the current CPU's stash; whatever does not fit goes back.
@@ -430,17 +430,21 @@ impl Cache {
             return Err((EINVAL, obj));
         }
         let cap = self.stashes.cap();
-        let mut out = [core::ptr::null_mut(); STASH_MAX];
-        let n = self.stashes.current().with(|s| match s.push(obj.ptr, cap) {
-            Ok(()) => 0,
-            Err(p) => {
+        let full = self.stashes.current().with(|s| s.push(obj.ptr, cap).err());
+        if let Some(p) = full {
+            // The stash is full: send its older half back to the slabs, then stash the object.
+            let mut out = [core::ptr::null_mut(); STASH_MAX];
+            let n = self.stashes.current().with(|s| {
                 let n = s.take_oldest(cap / 2, &mut out);
-                // Room was just made.
-                let _ = s.push(p, cap);
+                if let Err(p) = s.push(p, cap) {
+                    // Another task filled this stash meanwhile: the object goes back too.
+                    out[n] = p.as_ptr();
+                    return n + 1;
+                }
                 n
-            }
-        });
-        self.free_batch(&out[..n]);
+            });
+            self.free_batch(&out[..n]);
+        }
         Ok(())
     }
 

@@ -46,8 +46,68 @@ pub(crate) struct NodeStats {
 
 /// Adds `delta` to a counter whose writers are serialised by a lock.
 fn bump(counter: &AtomicUsize, delta: isize) {
-    let v = counter.load(Ordering::Relaxed).wrapping_add_signed(delta);
-    counter.store(v, Ordering::Relaxed);
+    if delta != 0 {
+        let v = counter.load(Ordering::Relaxed).wrapping_add_signed(delta);
+        counter.store(v, Ordering::Relaxed);
+    }
+}
+
+/// Changes to a node's counters, summed over a batch and applied once, under the lock.
+#[derive(Default)]
+struct Delta {
+    slabs: isize,
+    objects: isize,
+    inuse: isize,
+    partial: isize,
+    partial_inuse: isize,
+}
+
+impl Delta {
+    /// A slab joined the partial list.
+    fn new_slab(&mut self, g: &Geometry) {
+        self.slabs += 1;
+        self.objects += g.objects as isize;
+        self.partial += 1;
+    }
+
+    /// One object was allocated from a partial slab, which became full or not.
+    fn alloc(&mut self, g: &Geometry, became_full: bool) {
+        self.inuse += 1;
+        if became_full {
+            // The slab's other objects leave the partial count with it.
+            self.partial_inuse += 1 - g.objects as isize;
+            self.partial -= 1;
+        } else {
+            self.partial_inuse += 1;
+        }
+    }
+
+    /// One object was freed, with `outcome` for its slab.
+    fn free(&mut self, g: &Geometry, outcome: FreeOutcome) {
+        self.inuse -= 1;
+        match outcome {
+            FreeOutcome::FullToPartial => {
+                self.partial += 1;
+                self.partial_inuse += g.objects as isize - 1;
+            }
+            FreeOutcome::Partial | FreeOutcome::Empty => self.partial_inuse -= 1,
+            FreeOutcome::Released => {
+                self.partial_inuse -= 1;
+                self.partial -= 1;
+                self.slabs -= 1;
+                self.objects -= g.objects as isize;
+            }
+        }
+    }
+
+    /// Applies the changes; the node's lock must be held.
+    fn apply(&self, stats: &NodeStats) {
+        bump(&stats.slabs, self.slabs);
+        bump(&stats.objects, self.objects);
+        bump(&stats.inuse, self.inuse);
+        bump(&stats.partial, self.partial);
+        bump(&stats.partial_inuse, self.partial_inuse);
+    }
 }
 
 impl NodeStats {
@@ -96,7 +156,9 @@ impl Node {
     pub(crate) fn alloc(&self, g: &Geometry) -> Option<NonNull<u8>> {
         let mut lists = self.lists.lock();
         let (obj, full) = lists.alloc(g)?;
-        self.account_alloc(g, full);
+        let mut d = Delta::default();
+        d.alloc(g, full);
+        d.apply(&self.stats);
         Some(obj)
     }
 
@@ -104,19 +166,24 @@ impl Node {
     pub(crate) fn add_slab_and_alloc(&self, slab: Slab, g: &Geometry) -> Option<NonNull<u8>> {
         let mut lists = self.lists.lock();
         lists.add(slab);
-        bump(&self.stats.slabs, 1);
-        bump(&self.stats.objects, g.objects as isize);
-        bump(&self.stats.partial, 1);
-        let (obj, full) = lists.alloc(g)?;
-        self.account_alloc(g, full);
-        Some(obj)
+        let mut d = Delta::default();
+        d.new_slab(g);
+        let got = lists.alloc(g).map(|(obj, full)| {
+            d.alloc(g, full);
+            obj
+        });
+        d.apply(&self.stats);
+        got
     }
 
     /// Allocates up to `out.len()` objects from this node's partial slabs under one lock;
     /// returns how many were written to the front of `out`.
     pub(crate) fn alloc_batch(&self, g: &Geometry, out: &mut [*mut u8]) -> usize {
         let mut lists = self.lists.lock();
-        Self::fill(&self.stats, &mut lists, g, out)
+        let mut d = Delta::default();
+        let n = Self::fill(&mut lists, &mut d, g, out);
+        d.apply(&self.stats);
+        n
     }
 
     /// Adds a new slab of this node and allocates up to `out.len()` objects from it (and from
@@ -129,39 +196,24 @@ impl Node {
     ) -> usize {
         let mut lists = self.lists.lock();
         lists.add(slab);
-        bump(&self.stats.slabs, 1);
-        bump(&self.stats.objects, g.objects as isize);
-        bump(&self.stats.partial, 1);
-        Self::fill(&self.stats, &mut lists, g, out)
+        let mut d = Delta::default();
+        d.new_slab(g);
+        let n = Self::fill(&mut lists, &mut d, g, out);
+        d.apply(&self.stats);
+        n
     }
 
-    fn fill(stats: &NodeStats, lists: &mut SlabLists, g: &Geometry, out: &mut [*mut u8]) -> usize {
+    fn fill(lists: &mut SlabLists, d: &mut Delta, g: &Geometry, out: &mut [*mut u8]) -> usize {
         let mut n = 0;
         for slot in out.iter_mut() {
             let Some((obj, full)) = lists.alloc(g) else {
                 break;
             };
-            Self::account(stats, g, full);
+            d.alloc(g, full);
             *slot = obj.as_ptr();
             n += 1;
         }
         n
-    }
-
-    /// Counts one allocation from a partial slab, which became full or not.
-    fn account_alloc(&self, g: &Geometry, became_full: bool) {
-        Self::account(&self.stats, g, became_full)
-    }
-
-    fn account(stats: &NodeStats, g: &Geometry, became_full: bool) {
-        bump(&stats.inuse, 1);
-        if became_full {
-            // The slab's other objects leave the partial count with it.
-            bump(&stats.partial_inuse, 1 - g.objects as isize);
-            bump(&stats.partial, -1);
-        } else {
-            bump(&stats.partial_inuse, 1);
-        }
     }
 
     /// Frees `obj`; a slab left empty beyond [`MIN_PARTIAL`] goes back to the page allocator.
@@ -189,42 +241,28 @@ impl Node {
         cache_id: usize,
     ) -> Result {
         let mut released = SlabDrain::new();
-        let result = (|| {
+        let result = {
             let mut lists = self.lists.lock();
-            for &p in objs {
-                let obj = NonNull::new(p).ok_or(EINVAL)?;
-                let keep_empty = lists.nr_partial() <= MIN_PARTIAL;
-                // SAFETY: Forwarded from our own safety requirements.
-                let (outcome, slab) = unsafe { lists.free(obj, g, cache_id, keep_empty)? };
-                self.account_free(g, outcome);
-                if let Some(slab) = slab {
-                    released.push(slab);
+            let mut d = Delta::default();
+            let r = (|| {
+                for &p in objs {
+                    let obj = NonNull::new(p).ok_or(EINVAL)?;
+                    let keep_empty = lists.nr_partial() <= MIN_PARTIAL;
+                    // SAFETY: Forwarded from our own safety requirements.
+                    let (outcome, slab) = unsafe { lists.free(obj, g, cache_id, keep_empty)? };
+                    d.free(g, outcome);
+                    if let Some(slab) = slab {
+                        released.push(slab);
+                    }
                 }
-            }
-            Ok(())
-        })();
+                Ok(())
+            })();
+            d.apply(&self.stats);
+            r
+        };
         // Pages go back outside the lock.
         drop(released);
         result
-    }
-
-    fn account_free(&self, g: &Geometry, outcome: FreeOutcome) {
-        bump(&self.stats.inuse, -1);
-        match outcome {
-            FreeOutcome::FullToPartial => {
-                bump(&self.stats.partial, 1);
-                bump(&self.stats.partial_inuse, g.objects as isize - 1);
-            }
-            FreeOutcome::Partial | FreeOutcome::Empty => {
-                bump(&self.stats.partial_inuse, -1);
-            }
-            FreeOutcome::Released => {
-                bump(&self.stats.partial_inuse, -1);
-                bump(&self.stats.partial, -1);
-                bump(&self.stats.slabs, -1);
-                bump(&self.stats.objects, -(g.objects as isize));
-            }
-        }
     }
 
     /// Gives every empty slab back to the page allocator; returns how many.

@@ -159,8 +159,10 @@ impl Stashes {
 
     /// The stash of the CPU this runs on (or ran on a moment ago).
     pub(crate) fn current(&self) -> &CpuStash {
-        // `current_cpu() < nr_cpu_ids`, the number of stashes; never out of bounds.
-        &self.cpus[ffi::current_cpu() % self.cpus.len().max(1)]
+        // `current_cpu() < nr_cpu_ids`, the number of stashes (at least one): the fallback to
+        // the first stash is never taken, and costs a compare where `%` would cost a division.
+        let cpus = &self.cpus;
+        cpus.get(ffi::current_cpu()).unwrap_or(&cpus[0])
     }
 
     /// Every stash.

@@ -18,7 +18,7 @@ use crate::ffi::{
     nodes::NodeId,
     page::{Pages, PAGE_SIZE},
 };
-use core::{mem::ManuallyDrop, ptr::NonNull};
+use core::{mem::ManuallyDrop, num::NonZeroUsize, ptr::NonNull};
 use kernel::prelude::*;
 
 /// The largest slab order used; `PAGE_ALLOC_COSTLY_ORDER + 2`, enough for 32 KiB objects.
@@ -49,23 +49,37 @@ fn fls(x: usize) -> u32 {
     usize::BITS - x.leading_zeros()
 }
 
+/// Bytes in a slab of `order`; `None` beyond what a `usize` holds.
+fn order_bytes(order: u32) -> Option<usize> {
+    PAGE_SIZE.checked_shl(order).filter(|&b| b >= PAGE_SIZE)
+}
+
 impl Geometry {
     /// Lays out objects of `size` bytes aligned to `align` (a power of two up to `PAGE_SIZE`).
     ///
     /// The order is the smallest that gives at least as many objects per slab as SLUB's
     /// `calculate_order()` gives a cache of the same size on this machine: our header lives in
     /// the slab, theirs in `struct slab`, so where the header costs an object the slab grows.
+    ///
+    /// The arithmetic is checked and divides by `NonZeroUsize`: no panicking path, which
+    /// objtool would also have to understand.
     pub(crate) fn new(size: usize, align: usize, nr_cpus: usize) -> Result<Self> {
         if !(8..=MAX_OBJECT_SIZE).contains(&size) || !align.is_power_of_two() || align > PAGE_SIZE {
             return Err(EINVAL);
         }
         let word = core::mem::size_of::<usize>();
         let align_eff = align.max(word);
-        let stride = size.next_multiple_of(align_eff);
-        let first = core::mem::size_of::<Header>().next_multiple_of(align_eff);
-        let slub_objects = slub_objects_per_slab(size.next_multiple_of(align), nr_cpus);
+        let stride = size.checked_next_multiple_of(align_eff).ok_or(EINVAL)?;
+        let stride_nz = NonZeroUsize::new(stride).ok_or(EINVAL)?;
+        let first = core::mem::size_of::<Header>()
+            .checked_next_multiple_of(align_eff)
+            .ok_or(EINVAL)?;
+        let slub_size = size.checked_next_multiple_of(align).ok_or(EINVAL)?;
+        let slub_objects =
+            slub_objects_per_slab(NonZeroUsize::new(slub_size).ok_or(EINVAL)?, nr_cpus);
         for order in 0..=MAX_SLAB_ORDER {
-            let objects = ((PAGE_SIZE << order).saturating_sub(first)) / stride;
+            let bytes = order_bytes(order).ok_or(EINVAL)?;
+            let objects = bytes.saturating_sub(first) / stride_nz;
             if objects >= slub_objects && objects > 0 {
                 return Ok(Self {
                     object_size: size,
@@ -82,29 +96,34 @@ impl Geometry {
 
     /// Bytes per slab.
     pub(crate) fn slab_bytes(&self) -> usize {
-        PAGE_SIZE << self.order
+        // `order <= MAX_SLAB_ORDER` (`Geometry::new`): the shift cannot overflow.
+        order_bytes(self.order).unwrap_or(PAGE_SIZE)
     }
 }
 
 /// Objects per slab SLUB picks for objects of `size` bytes (`calculate_order()` without debug
 /// metadata): at least `4 * (fls(nr_cpus) + 1)` objects, leftover at most 1/16, 1/8 or 1/4 of
 /// the slab, order at most 3 (`slub_max_order`).
-fn slub_objects_per_slab(size: usize, nr_cpus: usize) -> usize {
+fn slub_objects_per_slab(size: NonZeroUsize, nr_cpus: usize) -> usize {
     const SLUB_MAX_ORDER: u32 = 3;
-    let objs = |order: u32| (PAGE_SIZE << order) / size;
+    let objs = |order: u32| order_bytes(order).map_or(0, |b| b / size);
     let min_objects = (4 * (fls(nr_cpus) as usize + 1))
         .min(objs(SLUB_MAX_ORDER))
         .max(1);
-    let min_order = fls((min_objects * size - 1) / PAGE_SIZE);
-    for fract in [16, 8, 4] {
+    let page = NonZeroUsize::new(PAGE_SIZE).unwrap_or(NonZeroUsize::MIN);
+    let min_bytes = min_objects.saturating_mul(size.get()).saturating_sub(1);
+    let min_order = fls(min_bytes / page);
+    for fract in [16usize, 8, 4].map(NonZeroUsize::new).into_iter().flatten() {
         for order in min_order..=SLUB_MAX_ORDER {
-            let slab = PAGE_SIZE << order;
+            let Some(slab) = order_bytes(order) else {
+                continue;
+            };
             if slab % size <= slab / fract {
                 return objs(order);
             }
         }
     }
-    objs(SLUB_MAX_ORDER.max(fls((size - 1) / PAGE_SIZE))).max(1)
+    objs(SLUB_MAX_ORDER.max(fls((size.get() - 1) / page))).max(1)
 }
 
 /// Which list of its node a slab is on.

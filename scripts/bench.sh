@@ -46,7 +46,7 @@ awk -v kernel="$KERNEL" '
 		ntt = ntt sprintf("notifier %-28s with 64 caches: %s ns\n", $3, val("last_ns"))
 		next
 	}
-	/^metadata_bytes_per_node/ { mb = $2 " " $3 " " $4 }
+	/^metadata_bytes_per_node/ { $1 = ""; mb = substr($0, 2) }
 	BEGIN { printf "%-10s %6s %12s %12s %8s\n", "workload", "size", "rsh ns/op", "SLUB ns/op", "ratio" }
 	END {
 		printf "%s%s%s", layt, stt, ntt
