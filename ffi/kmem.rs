@@ -28,9 +28,9 @@ impl NativeCache {
         let mut args: bindings::kmem_cache_args = unsafe { core::mem::zeroed() };
         args.align = u32::try_from(align).map_err(|_| EINVAL)?;
         let size = u32::try_from(size).map_err(|_| EINVAL)?;
+        let name = name.as_char_ptr();
         // SAFETY: `name` is a valid C string (SLUB copies it), `args` is initialised.
-        let cache =
-            unsafe { bindings::__kmem_cache_create_args(name.as_char_ptr(), size, &mut args, 0) };
+        let cache = unsafe { bindings::__kmem_cache_create_args(name, size, &mut args, 0) };
         // INVARIANT: a non-null result is a new cache that we own.
         Ok(Self {
             cache: NonNull::new(cache).ok_or(ENOMEM)?,
@@ -39,9 +39,9 @@ impl NativeCache {
 
     /// `kmem_cache_alloc(GFP_KERNEL)`.
     pub(crate) fn alloc(&self) -> Option<NonNull<u8>> {
+        let cache = self.cache.as_ptr();
         // SAFETY: `cache` is live (type invariants); GFP_KERNEL in process context.
-        let p =
-            unsafe { bindings::kmem_cache_alloc_noprof(self.cache.as_ptr(), bindings::GFP_KERNEL) };
+        let p = unsafe { bindings::kmem_cache_alloc_noprof(cache, bindings::GFP_KERNEL) };
         NonNull::new(p.cast())
     }
 
