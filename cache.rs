@@ -23,7 +23,7 @@ use crate::{
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
-    percpu::{Stashes, STASH_MAX},
+    percpu::{Stashes, MAG_MAX, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
@@ -389,7 +389,12 @@ impl Cache {
             if let Some(p) = s.pop() {
                 return Some(p);
             }
-            // Empty: refill the stash from partial slabs, one node lock per node tried.
+            // Empty: a magazine from the depot, else partial slabs, one node lock per node.
+            let n = self.stashes.depot().take(s.spare(cap));
+            if n > 0 {
+                s.filled(n);
+                return s.pop();
+            }
             for nid in self.mem_nodes.iter() {
                 let Some(node) = self.node(nid) else { continue };
                 let spare = s.spare(cap);
@@ -423,8 +428,9 @@ impl Cache {
         Ok(self.object(first))
     }
 
-    /// Frees an object through the current CPU's stash: the fast path. A full stash sends its
-    /// older half back to the slabs. An object of another cache is refused and handed back.
+    /// Frees an object through the current CPU's stash: the fast path. A full stash parks its
+    /// older half in the depot, or sends it back to the slabs if the depot is full. An object
+    /// of another cache is refused and handed back.
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
         if obj.cache != self.id {
             return Err((EINVAL, obj));
@@ -432,10 +438,10 @@ impl Cache {
         let cap = self.stashes.cap();
         let full = self.stashes.current().with(|s| s.push(obj.ptr, cap).err());
         if let Some(p) = full {
-            // The stash is full: send its older half back to the slabs, then stash the object.
+            // The stash is full: its older half goes to the depot, then the object is stashed.
             let mut out = [core::ptr::null_mut(); STASH_MAX];
             let n = self.stashes.current().with(|s| {
-                let n = s.take_oldest(cap / 2, &mut out);
+                let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
                 if let Err(p) = s.push(p, cap) {
                     // Another task filled this stash meanwhile: the object goes back too.
                     out[n] = p.as_ptr();
@@ -443,16 +449,25 @@ impl Cache {
                 }
                 n
             });
-            self.free_batch(&out[..n]);
+            if !self.stashes.depot().put(&out[..n]) {
+                self.free_batch(&out[..n]);
+            }
         }
         Ok(())
     }
 
-    /// Gives every object in every CPU's stash back to its slab.
+    /// Gives every object in every CPU's stash and in the depot back to its slab.
     pub(crate) fn flush_stashes(&self) {
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
         for cs in self.stashes.all() {
-            let mut out = [core::ptr::null_mut(); STASH_MAX];
             let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
+            self.free_batch(&out[..n]);
+        }
+        loop {
+            let n = self.stashes.depot().take(&mut out);
+            if n == 0 {
+                break;
+            }
             self.free_batch(&out[..n]);
         }
     }

@@ -19,8 +19,18 @@
 //! - `CpuStash::len` mirrors the array length, written under the lock and read without it by
 //!   the statistics.
 //!
-//! Objects in a stash are allocated as far as their slabs are concerned: the node counters
-//! (`objects`, SLUB's format) include them, and `cpu_stashed` says how many there are.
+//! Behind the stashes, each cache has a depot of magazines (SLUB's barn): a full stash parks
+//! its older half there, an empty one takes a magazine back, and objects move between CPUs
+//! without their slab freelists being touched. Only when the depot is full or empty do objects
+//! go back to, or come from, the slabs.
+//!
+//! - `Depot::mags`, a spinlock per cache, protects the magazines. It nests inside a stash
+//!   lock (a refill takes a magazine with the stash locked) and outside nothing: magazines
+//!   go to the slabs with it dropped.
+//!
+//! Objects in a stash or the depot are allocated as far as their slabs are concerned: the
+//! node counters (`objects`, SLUB's format) include them, and `cpu_stashed` says how many
+//! there are.
 
 use crate::{ffi, slab::Geometry};
 use core::{
@@ -132,9 +142,87 @@ impl CpuStash {
     }
 }
 
-/// The stashes of one cache, one per possible CPU.
+/// Objects per magazine: half of the largest stash.
+pub(crate) const MAG_MAX: usize = STASH_MAX / 2;
+
+/// Magazines a depot keeps before a flush goes to the slabs.
+const DEPOT_MAGS: usize = 8;
+
+/// The magazines of a depot.
+struct Magazines {
+    objs: [[*mut u8; MAG_MAX]; DEPOT_MAGS],
+    lens: [usize; DEPOT_MAGS],
+    n: usize,
+}
+
+// SAFETY: The pointers are free objects owned by the depot's cache; whoever holds the lock may
+// hand them out on any CPU.
+unsafe impl Send for Magazines {}
+
+/// A cache's magazines of free objects, shared by its CPUs.
+#[pin_data]
+pub(crate) struct Depot {
+    #[pin]
+    mags: SpinLock<Magazines>,
+    /// Objects in all magazines, written under the lock, read without it.
+    count: AtomicUsize,
+}
+
+impl Depot {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            mags <- new_spinlock!(
+                Magazines {
+                    objs: [[core::ptr::null_mut(); MAG_MAX]; DEPOT_MAGS],
+                    lens: [0; DEPOT_MAGS],
+                    n: 0,
+                },
+                "rust_slab_hp::Depot::mags"
+            ),
+            count: AtomicUsize::new(0),
+        })
+    }
+
+    /// Parks `objs` (at most [`MAG_MAX`]) as one magazine; `false`, keeping nothing, if the
+    /// depot is full.
+    pub(crate) fn put(&self, objs: &[*mut u8]) -> bool {
+        if objs.is_empty() || objs.len() > MAG_MAX {
+            return objs.is_empty();
+        }
+        let mut m = self.mags.lock();
+        let i = m.n;
+        if i == DEPOT_MAGS {
+            return false;
+        }
+        m.objs[i][..objs.len()].copy_from_slice(objs);
+        m.lens[i] = objs.len();
+        m.n += 1;
+        self.count.fetch_add(objs.len(), Ordering::Relaxed);
+        true
+    }
+
+    /// Moves the newest magazine into the front of `out`; returns how many objects, 0 if the
+    /// depot is empty. `out` must have room for [`MAG_MAX`].
+    pub(crate) fn take(&self, out: &mut [*mut u8]) -> usize {
+        let mut m = self.mags.lock();
+        let Some(i) = m.n.checked_sub(1) else {
+            return 0;
+        };
+        if m.lens[i] > out.len() {
+            return 0;
+        }
+        let len = m.lens[i];
+        out[..len].copy_from_slice(&m.objs[i][..len]);
+        m.n = i;
+        self.count.fetch_sub(len, Ordering::Relaxed);
+        len
+    }
+}
+
+/// The stashes of one cache, one per possible CPU, and its depot.
 pub(crate) struct Stashes {
     cpus: KVec<Pin<KBox<CpuStash>>>,
+    depot: Pin<KBox<Depot>>,
     cap: usize,
 }
 
@@ -148,6 +236,7 @@ impl Stashes {
         }
         Ok(Self {
             cpus,
+            depot: KBox::pin_init(Depot::new(), GFP_KERNEL)?,
             cap: capacity(g.object_size),
         })
     }
@@ -170,11 +259,18 @@ impl Stashes {
         self.cpus.iter().map(|c| &**c)
     }
 
-    /// Objects in all stashes, read without locks.
+    /// The depot.
+    pub(crate) fn depot(&self) -> &Depot {
+        &self.depot
+    }
+
+    /// Objects in all stashes and the depot, read without locks.
     pub(crate) fn total(&self) -> usize {
-        self.cpus
+        let stashed: usize = self
+            .cpus
             .iter()
             .map(|c| c.len.load(Ordering::Relaxed))
-            .sum()
+            .sum();
+        stashed + self.depot.count.load(Ordering::Relaxed)
     }
 }
