@@ -14,9 +14,10 @@
 use crate::{
     cache::{Cache, CacheName, CacheSpec, NodeRequest, Object},
     ffi::{
-        kmem::{now_ns, wait_for_mem_hotplug, NativeCache},
+        kmem::{wait_for_mem_hotplug, NativeCache},
         kthread::run_on_cpus,
         nodes::NodeId,
+        now_ns,
         sysfs::SysfsBuf,
     },
     registry::Registry,
@@ -29,7 +30,7 @@ use core::{
     ptr::NonNull,
     sync::atomic::{AtomicU64, AtomicUsize, Ordering},
 };
-use kernel::prelude::*;
+use kernel::{c_str, prelude::*};
 
 /// A workload.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -359,7 +360,7 @@ pub(crate) fn run(
     };
     let ours = registry.create(&spec)?;
     let result = (|| {
-        let slub = NativeCache::new(c"rust_slab_hp_bench", size, 8)?;
+        let slub = NativeCache::new(c_str!("rust_slab_hp_bench"), size, 8)?;
         let (mut r, mut s) = (KVec::new(), KVec::new());
         for _ in 0..reps {
             r.push(measure(&Ours(&ours), w, iters)?, GFP_KERNEL)?;

@@ -30,7 +30,7 @@ use core::{
     ptr::NonNull,
     sync::atomic::{AtomicPtr, AtomicU32, Ordering},
 };
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
 /// How long a stats read holds a node pointer before using it in `reproduce_offline_uaf` mode:
 /// long enough for a concurrent offline to free the node under it.
@@ -65,7 +65,7 @@ impl CacheName {
     /// The name as a C string.
     pub(crate) fn as_cstr(&self) -> &CStr {
         // `bytes` holds `len <= MAX_NAME` non-NUL characters followed by NUL.
-        CStr::from_bytes_with_nul(&self.bytes[..=self.len]).unwrap_or(c"?")
+        CStr::from_bytes_with_nul(&self.bytes[..=self.len]).unwrap_or(c_str!("?"))
     }
 
     /// The name's bytes.

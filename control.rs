@@ -27,8 +27,11 @@
 //! objects, per cache and node, in the stats' format; `bench` the benchmark results so far;
 //! `timings` how long the node notifier took per event.
 
+#[cfg(not(rsh_legacy))]
+use crate::bench::Workload;
+#[cfg(rsh_legacy)]
+use crate::ffi::compat::VecExt as _;
 use crate::{
-    bench::Workload,
     cache::{parse_usize, Cache, CacheName, CacheSpec, NodeRequest, Object},
     ffi::{
         debugfs::DebugfsFiles,
@@ -39,7 +42,7 @@ use crate::{
 };
 use core::fmt::Write;
 use kernel::{
-    new_mutex,
+    c_str, new_mutex,
     prelude::*,
     sync::{Arc, Mutex},
 };
@@ -88,6 +91,8 @@ enum Command {
     Shrink(Option<CacheName>),
     Verify(Option<CacheName>),
     Churn(CacheName, usize),
+    // The benchmark needs kernel threads and completions: 7.x only.
+    #[cfg(not(rsh_legacy))]
     Bench {
         workload: Workload,
         name: [u8; 16],
@@ -95,6 +100,7 @@ enum Command {
         iters: usize,
         reps: usize,
     },
+    #[cfg(not(rsh_legacy))]
     StatRead(CacheName, bool, usize),
 }
 
@@ -165,6 +171,7 @@ impl Command {
             (b"verify", 1) => Self::Verify(None),
             (b"verify", 2) => Self::Verify(Some(CacheName::new(args[1])?)),
             (b"churn", 3) => Self::Churn(CacheName::new(args[1])?, parse_count(args[2])?),
+            #[cfg(not(rsh_legacy))]
             (b"bench", 5) => {
                 let mut name = [0u8; 16];
                 name.get_mut(..args[1].len())
@@ -178,6 +185,7 @@ impl Command {
                     reps: parse_usize(args[4])?,
                 }
             }
+            #[cfg(not(rsh_legacy))]
             (b"statread", 4) => Self::StatRead(
                 CacheName::new(args[1])?,
                 match args[2] {
@@ -368,7 +376,12 @@ impl Control {
                         let addr = ko.obj.addr();
                         // Read from the slab again: where the object really is.
                         let nid = k.cache.nid_of(&ko.obj).unwrap_or(ko.nid);
-                        let ok_node = nid == ko.nid && ko.exact.is_none_or(|n| n == nid);
+                        // (Not `is_none_or`: 6.12's MSRV is 1.78.)
+                        let exact_ok = match ko.exact {
+                            Some(n) => n == nid,
+                            None => true,
+                        };
+                        let ok_node = nid == ko.nid && exact_ok;
                         let ok = ok_node
                             && k.cache
                                 .object_bytes(&mut ko.obj)
@@ -397,6 +410,7 @@ impl Control {
                 drop(kept);
                 Self::churn(&*self.registry.find(&name)?, n)
             }
+            #[cfg(not(rsh_legacy))]
             Command::Bench {
                 workload,
                 name,
@@ -417,6 +431,7 @@ impl Control {
                     &mut KVecWriter(&mut out),
                 )
             }
+            #[cfg(not(rsh_legacy))]
             Command::StatRead(name, locked, n) => {
                 drop(kept);
                 let cache = self.registry.find(&name)?;
@@ -595,10 +610,10 @@ impl Write for KVecWriter<'_> {
 
 impl DebugfsFiles for Control {
     const FILES: &'static [(&'static CStr, u16)] = &[
-        (c"control", 0o600),
-        (c"objects", 0o400),
-        (c"bench", 0o400),
-        (c"timings", 0o400),
+        (c_str!("control"), 0o600),
+        (c_str!("objects"), 0o400),
+        (c_str!("bench"), 0o400),
+        (c_str!("timings"), 0o400),
     ];
 
     fn write(&self, file: usize, input: &[u8]) -> Result {

@@ -16,9 +16,9 @@
 
 use crate::{
     ffi::{
-        kmem::now_ns,
         nodes::NodeId,
         notifier::{NodeEvent, NodeEventHandler},
+        now_ns,
     },
     registry::Registry,
 };

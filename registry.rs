@@ -26,6 +26,8 @@
 //! - allocation and free take only `Node::lists`; `mem_nodes` is an atomic bitmap whose bits
 //!   may change under them, which at worst makes one allocation fall back or fail.
 
+#[cfg(rsh_legacy)]
+use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::{Cache, CacheName, CacheSpec},
     ffi::{
@@ -204,7 +206,7 @@ impl Registry {
                 .iter()
                 .position(|e| e.cache().name() == name)
                 .ok_or(EINVAL)?;
-            inner.caches.remove(i).map_err(|_| EINVAL)?
+            inner.caches.remove(i).ok().ok_or(EINVAL)?
         };
         // Removing the directory waits for sysfs readers; no lock is held meanwhile.
         drop(entry);

@@ -14,6 +14,7 @@
 //! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`; [`control`]: debugfs test controls;
 //! - [`ffi`]: everything that touches C.
 
+#[cfg(not(rsh_legacy))]
 mod bench;
 mod cache;
 mod control;
@@ -31,12 +32,23 @@ use crate::{
     ffi::{debugfs::DebugfsDir, notifier::NodeNotifier, param::module_param},
     registry::Registry,
 };
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
+#[cfg(not(rsh_legacy))]
 module! {
     type: RustSlabHp,
     name: "rust_slab_hp",
     authors: ["rust_slab_hp developers"],
+    description: "Hotplug-safe slab cache: per-node metadata kept across memory offline",
+    license: "GPL",
+}
+
+// 6.12's `module!` takes one `author`.
+#[cfg(rsh_legacy)]
+module! {
+    type: RustSlabHp,
+    name: "rust_slab_hp",
+    author: "rust_slab_hp developers",
     description: "Hotplug-safe slab cache: per-node metadata kept across memory offline",
     license: "GPL",
 }
@@ -88,7 +100,7 @@ impl kernel::Module for RustSlabHp {
         if reproduce_uaf {
             pr_warn!("reproduce_offline_uaf=1: node metadata is FREED on offline; stats reads may use freed memory (test only)\n");
         }
-        let registry = Registry::new(c"rust_slab_hp", reproduce_uaf)?;
+        let registry = Registry::new(c_str!("rust_slab_hp"), reproduce_uaf)?;
         // SLUB's priority (`SLAB_CALLBACK_PRI`): run with the other slab-like users.
         let notifier = KBox::pin_init(NodeNotifier::register(registry.clone(), 1), GFP_KERNEL)?;
         registry.sync_nodes();
@@ -99,7 +111,7 @@ impl kernel::Module for RustSlabHp {
                 pr_err!("cannot create cache {}: {:?}\n", spec.name.as_str(), e);
             })?;
         }
-        let control = DebugfsDir::new(c"rust_slab_hp", Control::new(registry.clone())?)?;
+        let control = DebugfsDir::new(c_str!("rust_slab_hp"), Control::new(registry.clone())?)?;
         pr_info!("loaded: {} caches\n", registry.caches()?.len());
         Ok(Self {
             _control: control,

@@ -7,6 +7,8 @@
 //! locking rules in [`crate::registry`]): reading never waits for memory hotplug, the registry
 //! mutex or a node lock.
 
+#[cfg(rsh_legacy)]
+use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::Cache,
     ffi::{
@@ -18,7 +20,7 @@ use crate::{
     registry::EventCounts,
 };
 use core::fmt::Write;
-use kernel::{prelude::*, sync::Arc};
+use kernel::{c_str, prelude::*, sync::Arc};
 
 /// Writes `total N<a>=<x> N<b>=<y>...\n`, leaving out nodes whose value is zero.
 fn write_per_node(out: &mut SysfsBuf<'_>, values: &[(NodeId, u64)]) -> Result {
@@ -93,24 +95,24 @@ pub(crate) fn render_objects(cache: &Cache, out: &mut SysfsBuf<'_>) -> Result {
 
 impl SysfsFiles for CacheDir {
     const FILES: &'static [&'static CStr] = &[
-        c"objects",
-        c"total_objects",
-        c"slabs",
-        c"partial",
-        c"objects_partial",
-        c"object_size",
-        c"slab_size",
-        c"objs_per_slab",
-        c"order",
-        c"align",
-        c"metadata_nodes",
-        c"metadata_allocs",
-        c"metadata_reuses",
-        c"metadata_frees",
-        c"metadata_bytes",
-        c"alloc_fallbacks",
-        c"shrink_freed_slabs",
-        c"cpu_stashed",
+        c_str!("objects"),
+        c_str!("total_objects"),
+        c_str!("slabs"),
+        c_str!("partial"),
+        c_str!("objects_partial"),
+        c_str!("object_size"),
+        c_str!("slab_size"),
+        c_str!("objs_per_slab"),
+        c_str!("order"),
+        c_str!("align"),
+        c_str!("metadata_nodes"),
+        c_str!("metadata_allocs"),
+        c_str!("metadata_reuses"),
+        c_str!("metadata_frees"),
+        c_str!("metadata_bytes"),
+        c_str!("alloc_fallbacks"),
+        c_str!("shrink_freed_slabs"),
+        c_str!("cpu_stashed"),
     ];
 
     fn show(&self, file: usize, out: &mut SysfsBuf<'_>) -> Result {
@@ -157,13 +159,13 @@ pub(crate) struct RootDir {
 impl SysfsFiles for RootDir {
     // One file per `NodeEvent`, in `NodeEvent::ALL` order, then the node list.
     const FILES: &'static [&'static CStr] = &[
-        c"node_adding_first_memory",
-        c"node_added_first_memory",
-        c"node_cancel_adding_first_memory",
-        c"node_removing_last_memory",
-        c"node_removed_last_memory",
-        c"node_cancel_removing_last_memory",
-        c"memory_nodes",
+        c_str!("node_adding_first_memory"),
+        c_str!("node_added_first_memory"),
+        c_str!("node_cancel_adding_first_memory"),
+        c_str!("node_removing_last_memory"),
+        c_str!("node_removed_last_memory"),
+        c_str!("node_cancel_removing_last_memory"),
+        c_str!("memory_nodes"),
     ];
 
     fn show(&self, file: usize, out: &mut SysfsBuf<'_>) -> Result {

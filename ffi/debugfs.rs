@@ -6,14 +6,16 @@
 //! read or write in progress and makes later ones fail with `EIO`, so the Rust data behind the
 //! files is never used after [`DebugfsDir`] is dropped.
 
+use super::compat::user_ptr;
 use core::marker::PhantomData;
-use kernel::{
-    bindings,
-    error::from_err_ptr,
-    prelude::*,
-    sync::Arc,
-    uaccess::{UserPtr, UserSlice},
-};
+use kernel::ffi::{c_char, c_void};
+use kernel::{bindings, error::from_err_ptr, prelude::*, sync::Arc, uaccess::UserSlice};
+
+// The kernel's `bindings` include debugfs.h on 7.x only; ffi/generated.h brings it to 6.12.
+#[cfg(rsh_legacy)]
+use super::generated as debugfs;
+#[cfg(not(rsh_legacy))]
+use kernel::bindings as debugfs;
 
 /// The longest command line a write may carry.
 pub(crate) const MAX_LINE: usize = 256;
@@ -87,7 +89,7 @@ impl<T: DebugfsFiles> DebugfsDir<T> {
         }
         // SAFETY: `name` is a valid C string; a null parent means the debugfs root.
         let dentry = from_err_ptr(unsafe {
-            bindings::debugfs_create_dir(name.as_char_ptr(), core::ptr::null_mut())
+            debugfs::debugfs_create_dir(name.as_char_ptr(), core::ptr::null_mut())
         })?;
         // INVARIANT: `dentry` is a fresh directory; `files` is full and never grows again.
         let dir = Self {
@@ -99,12 +101,11 @@ impl<T: DebugfsFiles> DebugfsDir<T> {
             // SAFETY: `dentry` is a live directory; `file` lives at a fixed address until the
             // directory is removed in `drop`, which happens before `files` is freed.
             from_err_ptr(unsafe {
-                bindings::debugfs_create_file_full(
-                    fname.as_char_ptr(),
+                create_file(
+                    fname,
                     *mode,
                     dir.dentry,
                     core::ptr::from_ref(file).cast_mut().cast(),
-                    core::ptr::null(),
                     &FopsFor::<T>::FOPS,
                 )
             })?;
@@ -113,12 +114,44 @@ impl<T: DebugfsFiles> DebugfsDir<T> {
     }
 }
 
+/// `debugfs_create_file()`: a `_Generic` macro over `debugfs_create_file_full()` on 7.x, a
+/// function on 6.12; both create the file behind debugfs' full proxy.
+///
+/// # Safety
+///
+/// `parent` must be a live debugfs directory; `data` and `fops` must outlive the file.
+unsafe fn create_file(
+    name: &CStr,
+    mode: u16,
+    parent: *mut bindings::dentry,
+    data: *mut c_void,
+    fops: &'static bindings::file_operations,
+) -> *mut bindings::dentry {
+    #[cfg(not(rsh_legacy))]
+    // SAFETY: Forwarded from our own safety requirements.
+    unsafe {
+        bindings::debugfs_create_file_full(
+            name.as_char_ptr(),
+            mode,
+            parent,
+            data,
+            core::ptr::null(),
+            fops,
+        )
+    }
+    #[cfg(rsh_legacy)]
+    // SAFETY: Forwarded from our own safety requirements.
+    unsafe {
+        super::generated::debugfs_create_file(name.as_char_ptr(), mode, parent, data, fops)
+    }
+}
+
 impl<T: DebugfsFiles> Drop for DebugfsDir<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariants `dentry` is a live debugfs directory. Removal waits for
         // every file operation in progress and makes later ones fail, so `files` and `data` are
         // unused once this returns.
-        unsafe { bindings::debugfs_remove(self.dentry) };
+        unsafe { debugfs::debugfs_remove(self.dentry) };
     }
 }
 
@@ -158,7 +191,7 @@ unsafe extern "C" fn write<T: DebugfsFiles>(
             return Err(EINVAL);
         }
         let mut line = [0u8; MAX_LINE];
-        let user = UserSlice::new(UserPtr::from_ptr(buf.cast_mut().cast()), count);
+        let user = UserSlice::new(user_ptr(buf.cast_mut().cast()), count);
         user.reader().read_slice(&mut line[..count])?;
         data.write(index, &line[..count])?;
         Ok(count)

@@ -1,6 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Headers whose declarations rust_slab_hp needs but the kernel's Rust `bindings` do not
- * include; Kbuild runs bindgen on this file (allowlist in Kbuild) into ffi/generated.rs.
+ * Declarations rust_slab_hp needs that the kernel's Rust `bindings` do not carry on every
+ * supported kernel. Kbuild runs bindgen on this file, with this kernel's C flags and the
+ * allowlist in Kbuild, into ffi/generated.rs. Values of macros and enums come through
+ * `RSH_*` constants, which bindgen evaluates (the kernel's RUST_CONST_HELPER_ trick).
  */
+#include <linux/debugfs.h>
 #include <linux/kmemleak.h>
+#include <linux/memory.h>
+#include <linux/mm.h>
+
+/* The memory notifier (6.12's node-level events come through it). */
+const unsigned long RSH_MEM_GOING_ONLINE = MEM_GOING_ONLINE;
+const unsigned long RSH_MEM_ONLINE = MEM_ONLINE;
+const unsigned long RSH_MEM_CANCEL_ONLINE = MEM_CANCEL_ONLINE;
+const unsigned long RSH_MEM_GOING_OFFLINE = MEM_GOING_OFFLINE;
+const unsigned long RSH_MEM_OFFLINE = MEM_OFFLINE;
+const unsigned long RSH_MEM_CANCEL_OFFLINE = MEM_CANCEL_OFFLINE;
+
+/* Where page_to_nid() finds the node in page->flags, for kernels without its Rust helper. */
+#ifndef NODE_NOT_IN_PAGE_FLAGS
+const unsigned long RSH_NODES_PGSHIFT = NODES_PGSHIFT;
+const unsigned long RSH_NODES_MASK = NODES_MASK;
+#endif

@@ -4,6 +4,7 @@
 
 use super::nodes::NodeId;
 use core::ptr::NonNull;
+use kernel::ffi::c_uint;
 use kernel::{bindings, prelude::*};
 
 /// A `kmem_cache` created with `kmem_cache_create()`, destroyed when dropped.
@@ -75,12 +76,6 @@ impl Drop for NativeCache {
         // frees every object before dropping it).
         unsafe { bindings::kmem_cache_destroy(self.cache.as_ptr()) };
     }
-}
-
-/// The current time on the monotonic clock, in nanoseconds (`ktime_get()`).
-pub(crate) fn now_ns() -> u64 {
-    // SAFETY: `ktime_get()` has no preconditions.
-    unsafe { bindings::ktime_get() as u64 }
 }
 
 /// Waits until no memory hotplug operation is in progress, the way `get_online_mems()` would

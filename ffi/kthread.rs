@@ -2,8 +2,9 @@
 
 //! Running a closure on chosen CPUs, in kernel threads bound to them (for the benchmark).
 
+use kernel::ffi::{c_int, c_void};
 use kernel::{
-    bindings,
+    bindings, c_str,
     error::from_err_ptr,
     prelude::*,
     sync::{Arc, Completion},
@@ -46,7 +47,7 @@ pub(crate) fn run_on_cpus(cpus: &[u32], f: &(dyn Fn(usize) + Sync)) -> Result {
                 Some(thread_fn),
                 core::ptr::from_ref::<Job<'_>>(job).cast_mut().cast(),
                 cpu,
-                c"rust_slab_hp/%u".as_char_ptr(),
+                c_str!("rust_slab_hp/%u").as_char_ptr(),
             )
         });
         match task {

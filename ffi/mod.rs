@@ -10,8 +10,11 @@
 //! C definitions always come from the target kernel's own `bindings` (generated
 //! by its build from its headers), never from copied numbers or layouts.
 
+pub(crate) mod compat;
 pub(crate) mod debugfs;
+#[cfg(not(rsh_legacy))]
 pub(crate) mod kmem;
+#[cfg(not(rsh_legacy))]
 pub(crate) mod kthread;
 pub(crate) mod nodes;
 pub(crate) mod notifier;
@@ -19,7 +22,8 @@ pub(crate) mod page;
 pub(crate) mod param;
 pub(crate) mod sysfs;
 
-use kernel::{bindings, prelude::*};
+use kernel::bindings;
+use kernel::ffi::c_int;
 
 /// Sleeps for at least `ms` milliseconds (`msleep()`); may only be called where sleeping is
 /// allowed.
@@ -38,8 +42,25 @@ pub(crate) fn capable_sys_admin() -> bool {
 /// The CPU this runs on, or ran on a moment ago (`raw_smp_processor_id()`): the task may
 /// migrate right after, so the answer is only a hint for picking per-CPU data that is locked.
 pub(crate) fn current_cpu() -> usize {
+    #[cfg(not(rsh_legacy))]
     // SAFETY: `raw_smp_processor_id()` only reads the current CPU's number.
-    unsafe { bindings::raw_smp_processor_id() as usize }
+    unsafe {
+        bindings::raw_smp_processor_id() as usize
+    }
+    // 6.12's Rust has no helper for the CPU number: spread tasks over the stashes by their
+    // `task_struct` address instead. Stashes are locked, so this stays correct, only less local.
+    #[cfg(rsh_legacy)]
+    {
+        // SAFETY: `get_current()` only reads the current task pointer.
+        let t = unsafe { bindings::get_current() } as usize;
+        (t >> 10) ^ (t >> 17)
+    }
+}
+
+/// The current time on the monotonic clock, in nanoseconds (`ktime_get()`).
+pub(crate) fn now_ns() -> u64 {
+    // SAFETY: `ktime_get()` has no preconditions.
+    unsafe { bindings::ktime_get() as u64 }
 }
 
 /// The number of possible CPUs (`nr_cpu_ids`).
@@ -57,6 +78,7 @@ pub(crate) fn nr_cpu_ids() -> usize {
     non_snake_case,
     unused_imports,
     unreachable_pub,
+    improper_ctypes,
     clippy::all
 )]
 pub(crate) mod generated {

@@ -3,6 +3,7 @@
 //! NUMA node numbers and the kernel's node-state masks.
 
 use core::sync::atomic::{AtomicUsize, Ordering};
+use kernel::ffi::c_int;
 use kernel::{bindings, prelude::*};
 
 /// The number of possible NUMA nodes (`nr_node_ids`).

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Node memory-hotplug events, as the kernel's node notifier (`register_node_notifier()`,
-//! Linux 6.17 and later) reports them.
+//! Node memory-hotplug events: from the kernel's node notifier (`register_node_notifier()`,
+//! Linux 6.17 and later), or from the memory notifier's node-level events on older kernels
+//! (`register_memory_notifier()` with `status_change_nid`, the API of the 5.12 fix), mapped
+//! onto the same six events the way each kernel's `mm/slub.c` reads them.
 
+use super::compat::ffi_try_init;
 use super::nodes::NodeId;
+use kernel::ffi::{c_int, c_ulong, c_void};
 use kernel::{bindings, prelude::*, sync::Arc, types::Opaque};
 
 /// A change in whether a node has memory, in the order the hotplug core reports it.
@@ -50,18 +54,112 @@ impl NodeEvent {
             Self::CancelRemovingLast => "NODE_CANCEL_REMOVING_LAST_MEMORY",
         }
     }
+}
 
-    fn from_action(action: c_ulong) -> Option<Self> {
-        let action = u32::try_from(action).ok()?;
-        Some(match action {
-            bindings::NODE_ADDING_FIRST_MEMORY => Self::AddingFirst,
-            bindings::NODE_ADDED_FIRST_MEMORY => Self::AddedFirst,
-            bindings::NODE_CANCEL_ADDING_FIRST_MEMORY => Self::CancelAddingFirst,
-            bindings::NODE_REMOVING_LAST_MEMORY => Self::RemovingLast,
-            bindings::NODE_REMOVED_LAST_MEMORY => Self::RemovedLast,
-            bindings::NODE_CANCEL_REMOVING_LAST_MEMORY => Self::CancelRemovingLast,
+/// The node notifier of Linux 6.17 and later.
+#[cfg(rsh_node_notifier)]
+mod api {
+    use super::NodeEvent;
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_ulong, c_void},
+    };
+
+    /// Registers `nb` with the node notifier chain.
+    ///
+    /// # Safety
+    ///
+    /// `nb` must be a valid notifier block that stays put until [`unregister`].
+    pub(super) unsafe fn register(nb: *mut bindings::notifier_block) -> c_int {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { bindings::register_node_notifier(nb) }
+    }
+
+    /// Unregisters `nb`, waiting for callbacks in progress.
+    ///
+    /// # Safety
+    ///
+    /// `nb` must have been registered with [`register`].
+    pub(super) unsafe fn unregister(nb: *mut bindings::notifier_block) {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { bindings::unregister_node_notifier(nb) };
+    }
+
+    /// The event and node of one notification.
+    ///
+    /// # Safety
+    ///
+    /// `data` must be the `struct node_notify` the chain passes with `action`.
+    pub(super) unsafe fn decode(action: c_ulong, data: *mut c_void) -> Option<(NodeEvent, c_int)> {
+        let event = match u32::try_from(action).ok()? {
+            bindings::NODE_ADDING_FIRST_MEMORY => NodeEvent::AddingFirst,
+            bindings::NODE_ADDED_FIRST_MEMORY => NodeEvent::AddedFirst,
+            bindings::NODE_CANCEL_ADDING_FIRST_MEMORY => NodeEvent::CancelAddingFirst,
+            bindings::NODE_REMOVING_LAST_MEMORY => NodeEvent::RemovingLast,
+            bindings::NODE_REMOVED_LAST_MEMORY => NodeEvent::RemovedLast,
+            bindings::NODE_CANCEL_REMOVING_LAST_MEMORY => NodeEvent::CancelRemovingLast,
             _ => return None,
-        })
+        };
+        // SAFETY: By the safety requirements `data` is a valid `struct node_notify`.
+        Some((event, unsafe {
+            (*data.cast::<bindings::node_notify>()).nid
+        }))
+    }
+}
+
+/// The memory notifier of kernels before 6.17: a node gains its first memory when a block goes
+/// online with `status_change_nid >= 0`, and loses its last when one goes offline so.
+#[cfg(not(rsh_node_notifier))]
+mod api {
+    use super::NodeEvent;
+    use crate::ffi::generated as g;
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_ulong, c_void},
+    };
+
+    /// Registers `nb` with the memory notifier chain.
+    ///
+    /// # Safety
+    ///
+    /// `nb` must be a valid notifier block that stays put until [`unregister`].
+    pub(super) unsafe fn register(nb: *mut bindings::notifier_block) -> c_int {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { g::register_memory_notifier(nb) }
+    }
+
+    /// Unregisters `nb`, waiting for callbacks in progress.
+    ///
+    /// # Safety
+    ///
+    /// `nb` must have been registered with [`register`].
+    pub(super) unsafe fn unregister(nb: *mut bindings::notifier_block) {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { g::unregister_memory_notifier(nb) };
+    }
+
+    /// The node-level event and node of one notification, if it is one.
+    ///
+    /// # Safety
+    ///
+    /// `data` must be the `struct memory_notify` the chain passes with `action`.
+    pub(super) unsafe fn decode(action: c_ulong, data: *mut c_void) -> Option<(NodeEvent, c_int)> {
+        // SAFETY: By the safety requirements `data` is a valid `struct memory_notify`.
+        let nid = unsafe { (*data.cast::<g::memory_notify>()).status_change_nid };
+        if nid < 0 {
+            // A block that is not a node's first or last memory.
+            return None;
+        }
+        let event = match action {
+            g::RSH_MEM_GOING_ONLINE => NodeEvent::AddingFirst,
+            g::RSH_MEM_ONLINE => NodeEvent::AddedFirst,
+            g::RSH_MEM_CANCEL_ONLINE => NodeEvent::CancelAddingFirst,
+            g::RSH_MEM_GOING_OFFLINE => NodeEvent::RemovingLast,
+            g::RSH_MEM_OFFLINE => NodeEvent::RemovedLast,
+            g::RSH_MEM_CANCEL_OFFLINE => NodeEvent::CancelRemovingLast,
+            _ => return None,
+        };
+        Some((event, nid))
     }
 }
 
@@ -79,7 +177,8 @@ pub(crate) trait NodeEventHandler: Send + Sync {
 ///
 /// # Invariants
 ///
-/// `nb` is registered with `register_node_notifier()` for the whole life of the value, and its
+/// `nb` is registered with the kernel's notifier chain (`api::register`) for the whole life of
+/// the value, and its
 /// `notifier_call` is [`Self::call`], which may rely on `handler` being initialised.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
@@ -102,21 +201,30 @@ impl<T: NodeEventHandler> NodeNotifier<T> {
     pub(crate) fn register(handler: Arc<T>, priority: i32) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             handler,
-            nb <- Opaque::try_ffi_init(move |slot: *mut bindings::notifier_block| {
-                // SAFETY: `slot` is valid for writes; an all-zero `notifier_block` is a valid
-                // unregistered one.
-                unsafe {
-                    slot.write(core::mem::zeroed());
-                    (*slot).notifier_call = Some(Self::call);
-                    (*slot).priority = priority;
-                }
-                // SAFETY: `slot` is pinned and stays valid until `drop` unregisters it; `handler`
-                // is initialised before this closure runs (field order of the initializer).
-                // INVARIANT: registered on success; on error the initializer fails and `drop`
-                // never runs.
-                kernel::error::to_result(unsafe { bindings::register_node_notifier(slot) })
-            }),
+            // `handler` is initialised before this (field order of the initializer), so the
+            // callback may run as soon as the block is registered.
+            nb <- Self::registered_block(priority),
         })
+    }
+
+    /// A notifier block calling [`Self::call`], registered once it is in place.
+    fn registered_block(priority: i32) -> impl PinInit<Opaque<bindings::notifier_block>, Error> {
+        let init = move |slot: *mut bindings::notifier_block| {
+            // SAFETY: `slot` is valid for writes; an all-zero `notifier_block` is a valid
+            // unregistered one.
+            unsafe {
+                slot.write(core::mem::zeroed());
+                (*slot).notifier_call = Some(Self::call);
+                (*slot).priority = priority;
+            }
+            // SAFETY: `slot` is pinned and stays valid until `drop` unregisters it.
+            // INVARIANT: registered on success; on error the initializer fails and `drop`
+            // never runs.
+            kernel::error::to_result(unsafe { api::register(slot) })
+        };
+        // SAFETY: `init` initialises the whole block before registering it, and leaves nothing
+        // registered when registration fails.
+        unsafe { ffi_try_init(init) }
     }
 
     /// The `notifier_call` trampoline.
@@ -133,12 +241,11 @@ impl<T: NodeEventHandler> NodeNotifier<T> {
         // SAFETY: `nb` is the first field of a `#[repr(C)]` `NodeNotifier<T>` (`Opaque` is
         // transparent) that stays alive while it is registered.
         let this = unsafe { &*nb.cast::<Self>() };
-        // SAFETY: The node notifier chain always passes a valid `struct node_notify`.
-        let nid = unsafe { (*data.cast::<bindings::node_notify>()).nid };
-        let (Some(event), Some(nid)) = (
-            NodeEvent::from_action(action),
-            u64::try_from(nid).ok().and_then(NodeId::new),
-        ) else {
+        // SAFETY: The notifier chain passes the data that goes with `action`.
+        let Some((event, nid)) = (unsafe { api::decode(action, data) }) else {
+            return bindings::NOTIFY_DONE as c_int;
+        };
+        let Some(nid) = u64::try_from(nid).ok().and_then(NodeId::new) else {
             return bindings::NOTIFY_DONE as c_int;
         };
         match this.handler.node_event(event, nid) {
@@ -157,6 +264,6 @@ impl<T: NodeEventHandler> PinnedDrop for NodeNotifier<T> {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: By the type invariants `nb` is registered. Unregistering waits for callbacks in
         // progress (the chain's rwsem), so none runs once this returns.
-        unsafe { bindings::unregister_node_notifier(self.nb.get()) };
+        unsafe { api::unregister(self.nb.get()) };
     }
 }

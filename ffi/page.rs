@@ -4,7 +4,7 @@
 
 use super::nodes::{NodeId, NodeState};
 use core::ptr::NonNull;
-use kernel::{bindings, prelude::*};
+use kernel::{bindings, ffi::c_int, prelude::*};
 
 // Slab memory must stay addressable through the direct map for as long as the slab lives; the
 // allocation flags below never ask for highmem, and `kmap_local_page()` of a lowmem page is
@@ -68,13 +68,13 @@ impl Pages {
         };
         // SAFETY: `nid` is `NUMA_NO_NODE` or a node that has normal memory (so is online), and
         // `order <= MAX_PAGE_ORDER`: the preconditions of `alloc_pages_node()`.
-        let page = unsafe { bindings::alloc_pages_node_noprof(nid, gfp, order) };
+        let page = unsafe { alloc_pages_node(nid, gfp, order) };
         let page = NonNull::new(page).ok_or(ENOMEM)?;
         // SAFETY: `page` is a valid page we own; see the `compile_error!` above for why the
         // address stays valid until the pages are freed, with no `kunmap_local()` owed.
         let addr = unsafe { bindings::kmap_local_page(page.as_ptr()) };
         // SAFETY: `page` is a valid page.
-        let actual = unsafe { bindings::page_to_nid(page.as_ptr()) };
+        let actual = unsafe { page_to_nid(page.as_ptr()) };
         let (Some(addr), Some(nid)) = (
             NonNull::new(addr.cast::<u8>()),
             u64::try_from(actual).ok().and_then(NodeId::new),
@@ -102,6 +102,50 @@ impl Pages {
     /// The node the pages are on.
     pub(crate) fn nid(&self) -> NodeId {
         self.nid
+    }
+}
+
+/// `alloc_pages_node()`: exported on 7.x; an inline wrapper of `__alloc_pages_noprof()` on 6.12.
+///
+/// # Safety
+///
+/// `nid` must be `NUMA_NO_NODE` or an online node, and `order <= MAX_PAGE_ORDER`.
+unsafe fn alloc_pages_node(nid: c_int, gfp: bindings::gfp_t, order: u32) -> *mut bindings::page {
+    #[cfg(not(rsh_legacy))]
+    // SAFETY: Forwarded from our own safety requirements.
+    unsafe {
+        bindings::alloc_pages_node_noprof(nid, gfp, order)
+    }
+    #[cfg(rsh_legacy)]
+    // SAFETY: Forwarded from our own safety requirements. `alloc_pages()` takes the local node
+    // (or the task's policy) where `alloc_pages_node(NUMA_NO_NODE)` would take the local one.
+    unsafe {
+        if nid == bindings::NUMA_NO_NODE {
+            bindings::alloc_pages(gfp, order)
+        } else {
+            bindings::__alloc_pages_noprof(gfp, order, nid, core::ptr::null_mut())
+        }
+    }
+}
+
+/// `page_to_nid()`: a Rust helper on 7.x; on 6.12 the node field of `page->flags`, at the shift
+/// and mask the kernel's own headers give (through ffi/generated.h).
+///
+/// # Safety
+///
+/// `page` must be a valid page.
+unsafe fn page_to_nid(page: *const bindings::page) -> c_int {
+    #[cfg(not(rsh_legacy))]
+    // SAFETY: Forwarded from our own safety requirements.
+    unsafe {
+        bindings::page_to_nid(page)
+    }
+    #[cfg(rsh_legacy)]
+    // SAFETY: Forwarded from our own safety requirements; the flags of a page we own do not
+    // change their node bits.
+    unsafe {
+        use super::generated::{RSH_NODES_MASK, RSH_NODES_PGSHIFT};
+        (((*page).flags >> RSH_NODES_PGSHIFT) & RSH_NODES_MASK) as c_int
     }
 }
 

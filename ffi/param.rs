@@ -8,10 +8,12 @@
 //! `/sys/module/*/parameters`), so `set` only ever runs while the module loader parses the
 //! arguments, before `init` and without concurrency.
 
+use super::compat::cstr_bytes;
 use core::{
     cell::UnsafeCell,
     sync::atomic::{AtomicBool, AtomicUsize, Ordering},
 };
+use kernel::ffi::{c_char, c_int};
 use kernel::{bindings, prelude::*};
 
 /// A `struct kernel_param` placed in the module's `__param` section.
@@ -80,7 +82,7 @@ unsafe extern "C" fn set_str<const N: usize>(
         return EINVAL.to_errno();
     }
     // SAFETY: `val` is a valid C string by the safety requirements.
-    let bytes = unsafe { CStr::from_char_ptr(val) }.to_bytes();
+    let bytes = cstr_bytes(unsafe { CStr::from_char_ptr(val) });
     // SAFETY: By the safety requirements `arg` points at a `StrParam<N>`.
     let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<StrParam<N>>() };
     if bytes.len() >= N {

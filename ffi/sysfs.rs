@@ -9,7 +9,8 @@
 
 use super::page::PAGE_SIZE;
 use core::{fmt, marker::PhantomData, ptr::NonNull};
-use kernel::{bindings, prelude::*, sync::Arc, types::Opaque};
+use kernel::ffi::c_char;
+use kernel::{bindings, c_str, prelude::*, sync::Arc, types::Opaque};
 
 /// The text a `show` callback returns: at most one page, like `sysfs_emit()`.
 pub(crate) struct SysfsBuf<'a> {
@@ -18,7 +19,8 @@ pub(crate) struct SysfsBuf<'a> {
 }
 
 impl<'a> SysfsBuf<'a> {
-    /// An empty text in `buf` (a page, for what sysfs would show).
+    /// An empty text in `buf` (a page, for what sysfs would show); for the benchmark.
+    #[cfg(not(rsh_legacy))]
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
         Self { buf, len: 0 }
     }
@@ -78,6 +80,17 @@ unsafe impl<T: SysfsFiles> Send for SysfsKind<T> {}
 // SAFETY: As above: shared references only read the table.
 unsafe impl<T: SysfsFiles> Sync for SysfsKind<T> {}
 
+/// The lock class of every attribute's kernfs node: static, as lockdep wants keys to be.
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+struct StaticKey(Opaque<bindings::lock_class_key>);
+
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+// SAFETY: lockdep only uses the key's address; nothing reads or writes it through Rust.
+unsafe impl Sync for StaticKey {}
+
+#[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
+static ATTR_KEY: StaticKey = StaticKey(Opaque::uninit());
+
 struct OpsFor<T>(PhantomData<T>);
 
 impl<T: SysfsFiles> OpsFor<T> {
@@ -96,7 +109,7 @@ impl<T: SysfsFiles> SysfsKind<T> {
         // Attributes live on the heap, so lockdep cannot use their embedded key: give all of them
         // one static class, as `sysfs_attr_init()` does for a dynamic attribute.
         #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
-        let key = kernel::static_lock_class!().as_ptr();
+        let key = ATTR_KEY.0.get();
         for (index, name) in T::FILES.iter().enumerate() {
             // SAFETY: All-zero is a valid `struct attribute` (no name, no mode, no key).
             let mut attr: bindings::attribute = unsafe { core::mem::zeroed() };
@@ -190,7 +203,8 @@ impl<T: SysfsFiles> SysfsDir<T> {
     ) -> Result<Self> {
         let inner = KBox::new(
             DirInner {
-                kobj: Opaque::zeroed(),
+                // SAFETY: All-zero is the state `kobject_init()` expects.
+                kobj: Opaque::new(unsafe { core::mem::zeroed() }),
                 data,
             },
             GFP_KERNEL,
@@ -206,7 +220,7 @@ impl<T: SysfsFiles> SysfsDir<T> {
                 kobj,
                 &kind.table.ktype,
                 parent.kobj,
-                c"%s".as_char_ptr(),
+                c_str!("%s").as_char_ptr(),
                 name.as_char_ptr(),
             )
         };

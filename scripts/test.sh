@@ -3,13 +3,13 @@
 # judge's own tests and every VM suite. Prints every test line and ends with exactly
 # "N passed, N failed"; exits non-zero if anything failed.
 #
-# Environment: KERNELS (series to test, default "7.3"), SUITES (default "main uaf
+# Environment: KERNELS (series to test, default "7.3 6.12"), SUITES (default "main uaf
 # reliability scale"), RSH_RACE_CYCLES (node-1 offline/online cycles of the race test, 200),
 # RSH_FUZZ_ITERATIONS (control writes of the fuzzer, 10000).
 set -eu
 . "$(dirname "$0")/lib.sh"
 start=$(date +%s)
-KERNELS=${KERNELS:-$KERNEL}
+KERNELS=${KERNELS:-7.3 6.12}
 SUITES=${SUITES:-main uaf reliability scale}
 all=$BUILD/test-results
 : >"$all"
@@ -54,7 +54,7 @@ for k in $KERNELS; do
 		*) opts="--timeout 1500" ;;
 		esac
 		"$TOP/scripts/vm.sh" "$s" $opts --append "$append" || true
-		cat "$BUILD/vm/$k-$s/results" >>"$all" 2>/dev/null ||
+		sed "s|^\([A-Z]*\) |\1 $k/$s: |" "$BUILD/vm/$k-$s/results" >>"$all" 2>/dev/null ||
 			record FAIL "$k/$s: no results"
 	done
 done
@@ -66,6 +66,9 @@ else
 	head -n 30 "$LOGS/style.log" | sed 's/^/    /'
 fi
 
+for k in $KERNELS; do
+	say "kernel $k: $(grep -c "^PASS $k[/:]" "$all" || true) passed, $(grep -c "^FAIL $k[/:]" "$all" || true) failed"
+done
 passed=$(grep -c '^PASS' "$all" || true)
 failed=$(grep -c '^FAIL' "$all" || true)
 say "test run took $(($(date +%s) - start))s"
