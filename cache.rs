@@ -23,7 +23,7 @@ use crate::{
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
-    percpu::{Stashes, MAG_MAX, STASH_MAX},
+    percpu::{Stash, Stashes, MAG_MAX, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
@@ -382,33 +382,50 @@ impl Cache {
     }
 
     /// Allocates an object from any node through the current CPU's stash: the fast path.
+    ///
+    /// If the stash is held (by a preempted task or a flush), the object comes from the node
+    /// lists directly, as [`Cache::alloc`] would give it.
+    #[inline]
     pub(crate) fn alloc_fast(&self) -> Result<Object> {
+        // Only a stash hit is inlined: refills have a large frame (a batch on the stack) that
+        // the hit should not pay for.
+        match self.stashes.current().try_with(Stash::pop) {
+            Some(Some(p)) => Ok(self.object(p)),
+            Some(None) => self.alloc_refill(),
+            None => self.alloc_any(),
+        }
+    }
+
+    /// [`Cache::alloc_fast`] with an empty stash: refills it from the depot, the partial slabs
+    /// or a new slab, and takes one object.
+    #[inline(never)]
+    fn alloc_refill(&self) -> Result<Object> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
-        let got = self.stashes.current().with(|s| {
-            if let Some(p) = s.pop() {
-                return Some(p);
-            }
-            // Empty: a magazine from the depot, else partial slabs, one node lock per node.
-            let n = self.stashes.depot().take(s.spare(cap));
-            if n > 0 {
-                s.filled(n);
-                return s.pop();
-            }
-            for nid in self.mem_nodes.iter() {
-                let Some(node) = self.node(nid) else { continue };
-                let spare = s.spare(cap);
-                let n = node.alloc_batch(g, spare);
-                if n > 0 {
-                    s.filled(n);
-                    return s.pop();
-                }
-            }
-            None
-        });
-        if let Some(p) = got {
+        let Some(mut s) = self.stashes.current().try_lock() else {
+            return self.alloc_any();
+        };
+        if let Some(p) = s.pop() {
             return Ok(self.object(p));
         }
+        // Empty: a magazine from the depot, else partial slabs, one node lock per node.
+        let n = self.stashes.depot().take(s.spare(cap));
+        if n > 0 {
+            s.filled(n);
+        } else {
+            for nid in self.mem_nodes.iter() {
+                let Some(node) = self.node(nid) else { continue };
+                let n = node.alloc_batch(g, s.spare(cap));
+                if n > 0 {
+                    s.filled(n);
+                    break;
+                }
+            }
+        }
+        if let Some(p) = s.pop() {
+            return Ok(self.object(p));
+        }
+        drop(s);
         // No partial slab anywhere: a new one, outside every lock, from the local node.
         let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
         let node = self.node(slab.nid()).ok_or(ENOMEM)?;
@@ -418,42 +435,67 @@ impl Cache {
         let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
         // Keep the rest in the current CPU's stash; whatever does not fit goes back.
         let rest = &batch[1..n];
-        let stashed = self.stashes.current().with(|s| {
-            let k = rest.len().min(s.room(cap));
-            s.spare(cap)[..k].copy_from_slice(&rest[..k]);
-            s.filled(k);
-            k
-        });
+        let stashed = self
+            .stashes
+            .current()
+            .try_with(|s| {
+                let k = rest.len().min(s.room(cap));
+                s.spare(cap)[..k].copy_from_slice(&rest[..k]);
+                s.filled(k);
+                k
+            })
+            .unwrap_or(0);
         self.free_batch(&rest[stashed..]);
         Ok(self.object(first))
     }
 
     /// Frees an object through the current CPU's stash: the fast path. A full stash parks its
-    /// older half in the depot, or sends it back to the slabs if the depot is full. An object
-    /// of another cache is refused and handed back.
+    /// older half in the depot, or sends it back to the slabs if the depot is full; a held
+    /// stash sends the object to its slab directly. An object of another cache is refused and
+    /// handed back.
+    #[inline]
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
         let cap = self.stashes.cap();
-        let full = self.stashes.current().with(|s| s.push(obj.ptr, cap).err());
-        if let Some(p) = full {
-            // The stash is full: its older half goes to the depot, then the object is stashed.
-            let mut out = [core::ptr::null_mut(); STASH_MAX];
-            let n = self.stashes.current().with(|s| {
-                let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
-                if let Err(p) = s.push(p, cap) {
-                    // Another task filled this stash meanwhile: the object goes back too.
-                    out[n] = p.as_ptr();
-                    return n + 1;
-                }
-                n
-            });
-            if !self.stashes.depot().put(&out[..n]) {
-                self.free_batch(&out[..n]);
+        match self
+            .stashes
+            .current()
+            .try_with(|s| s.push(obj.ptr, cap).err())
+        {
+            Some(None) => Ok(()),
+            Some(Some(p)) => {
+                self.free_spill(p);
+                Ok(())
             }
+            None => self.free(obj),
         }
-        Ok(())
+    }
+
+    /// [`Cache::free_fast`] with a full stash: its older half goes to the depot (or the slabs),
+    /// then `p` is stashed.
+    #[inline(never)]
+    fn free_spill(&self, p: NonNull<u8>) {
+        let cap = self.stashes.cap();
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let held = self.stashes.current().try_with(|s| {
+            let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
+            if let Err(p) = s.push(p, cap) {
+                // Another task filled this stash meanwhile: the object goes back too.
+                out[n] = p.as_ptr();
+                return n + 1;
+            }
+            n
+        });
+        let Some(n) = held else {
+            // Held meanwhile: the object goes back to its slab.
+            self.free_batch(&[p.as_ptr()]);
+            return;
+        };
+        if !self.stashes.depot().put(&out[..n]) {
+            self.free_batch(&out[..n]);
+        }
     }
 
     /// Gives every object in every CPU's stash and in the depot back to its slab.

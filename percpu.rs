@@ -9,14 +9,21 @@
 //!
 //! # Locking
 //!
-//! - `CpuStash::stash`, a spinlock per CPU, protects that CPU's array. The CPU that owns it is
-//!   normally its only user, so taking it costs an uncontended atomic; a task that migrates
-//!   after picking a stash still uses it correctly, only less locally. Other CPUs take it to
-//!   flush it (shrink, a node losing its last memory, cache destruction), which is what makes
-//!   a remote flush safe without interrupting the owner.
-//! - A stash lock nests outside `Node::lists` (a refill or a flush may hold both); nothing that
-//!   sleeps runs under it: new slabs are allocated with it dropped.
-//! - `CpuStash::len` mirrors the array length, written under the lock and read without it by
+//! - `CpuStash::busy`, a flag per CPU, makes its holder the only user of that CPU's array
+//!   (the counterpart of SLUB's `local_trylock_t`). The fast paths only *try* to take it: if
+//!   another task holds it (one preempted in the middle of a fast path, or a flush from
+//!   another CPU), they take the node-locked slow path instead and never wait. Flushes
+//!   (shrink, a node losing its last memory, cache destruction) wait for it, spinning: a
+//!   holder never sleeps, so it lets go within a few instructions of running again.
+//!   A task that migrates after picking a stash still uses it correctly, only less locally.
+//!   The flag is a try-lock rather than a `SpinLock` because the fast path must not pay for
+//!   a preemption-disabling lock call pair (Rust in 7.3 has no `preempt_disable()`); the
+//!   flag costs one compare-and-exchange and one store.
+//! - A stash flag nests outside `Node::lists` and the depot lock (a refill may hold all
+//!   three); nothing that sleeps runs under it: new slabs are allocated with it dropped. It
+//!   is not known to lockdep, so no other lock may be waited for under it except those two,
+//!   which are never held while waiting for a stash flag.
+//! - `CpuStash::len` mirrors the array length, written under the flag and read without it by
 //!   the statistics.
 //!
 //! Behind the stashes, each cache has a depot of magazines (SLUB's barn): a full stash parks
@@ -34,8 +41,10 @@
 
 use crate::{ffi, slab::Geometry};
 use core::{
+    cell::UnsafeCell,
+    ops::{Deref, DerefMut},
     ptr::NonNull,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
@@ -65,12 +74,14 @@ unsafe impl Send for Stash {}
 
 impl Stash {
     /// Takes the most recently stashed object.
+    #[inline]
     pub(crate) fn pop(&mut self) -> Option<NonNull<u8>> {
         self.len = self.len.checked_sub(1)?;
         NonNull::new(self.objs[self.len])
     }
 
     /// Stashes `obj` if there is room below `cap`; hands it back otherwise.
+    #[inline]
     pub(crate) fn push(
         &mut self,
         obj: NonNull<u8>,
@@ -112,33 +123,105 @@ impl Stash {
 }
 
 /// One CPU's stash.
+///
+/// # Invariants
+///
+/// `stash` is only accessed through a [`StashGuard`], and at most one exists at a time: a
+/// guard is only made by the `false` to `true` transition of `busy`, which its drop undoes.
 #[pin_data]
 pub(crate) struct CpuStash {
-    #[pin]
-    stash: SpinLock<Stash>,
+    stash: UnsafeCell<Stash>,
+    busy: AtomicBool,
     len: AtomicUsize,
 }
 
+// SAFETY: The array is only reached through a `StashGuard`, of which at most one exists (type
+// invariant), and the `busy` flag's acquire/release pairs order one holder's accesses before
+// the next one's, as a lock does; the other fields are atomics.
+unsafe impl Sync for CpuStash {}
+
 impl CpuStash {
     fn new() -> impl PinInit<Self> {
+        // INVARIANT: Not busy, no guard.
         pin_init!(Self {
-            stash <- new_spinlock!(
-                Stash {
-                    objs: [core::ptr::null_mut(); STASH_MAX],
-                    len: 0,
-                },
-                "rust_slab_hp::CpuStash::stash"
-            ),
+            stash: UnsafeCell::new(Stash {
+                objs: [core::ptr::null_mut(); STASH_MAX],
+                len: 0,
+            }),
+            busy: AtomicBool::new(false),
             len: AtomicUsize::new(0),
         })
     }
 
-    /// Runs `f` with the stash locked and keeps the lock-free length up to date.
+    /// Takes the stash if no one holds it; `None` otherwise, without waiting.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<StashGuard<'_>> {
+        self.busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()?;
+        // INVARIANT: This call turned `busy` from `false` to `true`.
+        Some(StashGuard(self))
+    }
+
+    /// Takes the stash, waiting for its holder to let it go: for flushes, off the fast path.
+    pub(crate) fn lock(&self) -> StashGuard<'_> {
+        loop {
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+            while self.busy.load(Ordering::Relaxed) {
+                core::hint::spin_loop();
+            }
+        }
+    }
+
+    /// Runs `f` on the stash if no one holds it; `None` otherwise, without waiting.
+    #[inline]
+    pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Stash) -> R) -> Option<R> {
+        let mut g = self.try_lock()?;
+        Some(f(&mut g))
+    }
+
+    /// Runs `f` on the stash, waiting for its holder to let it go.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Stash) -> R) -> R {
-        let mut s = self.stash.lock();
-        let r = f(&mut s);
-        self.len.store(s.len, Ordering::Relaxed);
-        r
+        f(&mut self.lock())
+    }
+}
+
+/// Exclusive use of one CPU's stash, until dropped.
+///
+/// # Invariants
+///
+/// The guard set `self.0.busy` from `false` to `true` and is the only guard of that stash.
+pub(crate) struct StashGuard<'a>(&'a CpuStash);
+
+impl Deref for StashGuard<'_> {
+    type Target = Stash;
+
+    #[inline]
+    fn deref(&self) -> &Stash {
+        // SAFETY: By the type invariants this is the only guard, so nothing mutates the
+        // array while the shared borrow of `self` lasts.
+        unsafe { &*self.0.stash.get() }
+    }
+}
+
+impl DerefMut for StashGuard<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut Stash {
+        // SAFETY: By the type invariants this is the only guard, and the borrow of `self` is
+        // exclusive, so this is the only reference to the array while it lasts.
+        unsafe { &mut *self.0.stash.get() }
+    }
+}
+
+impl Drop for StashGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let len = self.len;
+        self.0.len.store(len, Ordering::Relaxed);
+        // Publishes this holder's writes to the next one (its `Acquire` exchange).
+        self.0.busy.store(false, Ordering::Release);
     }
 }
 
@@ -242,11 +325,13 @@ impl Stashes {
     }
 
     /// Objects per stash.
+    #[inline]
     pub(crate) fn cap(&self) -> usize {
         self.cap
     }
 
     /// The stash of the CPU this runs on (or ran on a moment ago).
+    #[inline]
     pub(crate) fn current(&self) -> &CpuStash {
         // `current_cpu() < nr_cpu_ids`, the number of stashes (at least one): the fallback to
         // the first stash is never taken, and costs a compare where `%` would cost a division.

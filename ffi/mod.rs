@@ -41,6 +41,7 @@ pub(crate) fn capable_sys_admin() -> bool {
 
 /// The CPU this runs on, or ran on a moment ago (`raw_smp_processor_id()`): the task may
 /// migrate right after, so the answer is only a hint for picking per-CPU data that is locked.
+#[inline]
 pub(crate) fn current_cpu() -> usize {
     #[cfg(not(rsh_legacy))]
     // SAFETY: `raw_smp_processor_id()` only reads the current CPU's number.
