@@ -6,6 +6,8 @@
 #   make demo            build what is missing, boot the NUMA VM, show a node's offline/online
 #   make test            build what is missing and run every selftest in the VM
 #   make soak            the race workload for DURATION seconds (default 1800; not in CI)
+#   make bench           rust_slab_hp against SLUB on the performance kernel, in the NUMA VM
+#   make bench-native    the same benchmark at native speed in User-Mode Linux (no NUMA)
 #   make check           build with CLIPPY=1 (warnings are errors) and check rustfmt
 #   make kernel          only fetch and build the harness kernel
 #   make clean / modules_install
@@ -28,7 +30,7 @@ endif
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
 	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))
 
-.PHONY: all modules kernel kdir-check clean modules_install demo test check bench soak
+.PHONY: all modules kernel kdir-check clean modules_install demo test check bench bench-native soak
 
 all: modules
 
@@ -62,6 +64,9 @@ test:
 
 bench:
 	scripts/bench.sh
+
+bench-native:
+	scripts/bench-native.sh
 
 soak:
 	scripts/soak.sh

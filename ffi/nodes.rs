@@ -7,10 +7,17 @@ use kernel::ffi::c_int;
 use kernel::{bindings, prelude::*};
 
 /// The number of possible NUMA nodes (`nr_node_ids`).
+#[cfg(not(rsh_no_numa))]
 pub(crate) fn nr_node_ids() -> usize {
     // SAFETY: `nr_node_ids` is set during early boot, before any module loads, and never
     // changes afterwards.
     unsafe { bindings::nr_node_ids as usize }
+}
+
+/// The number of possible NUMA nodes: without NUMA (UML), `nr_node_ids` is the constant 1.
+#[cfg(rsh_no_numa)]
+pub(crate) fn nr_node_ids() -> usize {
+    bindings::nr_node_ids as usize
 }
 
 /// A NUMA node number that is valid on this system.

@@ -57,7 +57,7 @@ impl NodeEvent {
 }
 
 /// The node notifier of Linux 6.17 and later.
-#[cfg(rsh_node_notifier)]
+#[cfg(all(rsh_node_notifier, not(rsh_no_hotplug)))]
 mod api {
     use super::NodeEvent;
     use kernel::{
@@ -109,7 +109,7 @@ mod api {
 
 /// The memory notifier of kernels before 6.17: a node gains its first memory when a block goes
 /// online with `status_change_nid >= 0`, and loses its last when one goes offline so.
-#[cfg(not(rsh_node_notifier))]
+#[cfg(not(any(rsh_node_notifier, rsh_no_hotplug)))]
 mod api {
     use super::NodeEvent;
     use crate::ffi::generated as g;
@@ -160,6 +160,45 @@ mod api {
             _ => return None,
         };
         Some((event, nid))
+    }
+}
+
+/// A kernel without memory hotplug (`ARCH=um`, the native-speed benchmark build): memory never
+/// comes or goes, so there are no events and nothing to register with.
+#[cfg(rsh_no_hotplug)]
+mod api {
+    use super::NodeEvent;
+    use kernel::{
+        bindings,
+        ffi::{c_int, c_ulong, c_void},
+    };
+
+    /// Registers nothing: there is no chain.
+    ///
+    /// # Safety
+    ///
+    /// None; `unsafe` for the same signature as the other kernels' `register`.
+    pub(super) unsafe fn register(_nb: *mut bindings::notifier_block) -> c_int {
+        0
+    }
+
+    /// Unregisters nothing.
+    ///
+    /// # Safety
+    ///
+    /// None; `unsafe` for the same signature as the other kernels' `unregister`.
+    pub(super) unsafe fn unregister(_nb: *mut bindings::notifier_block) {}
+
+    /// Never called: nothing is registered.
+    ///
+    /// # Safety
+    ///
+    /// None; `unsafe` for the same signature as the other kernels' `decode`.
+    pub(super) unsafe fn decode(
+        _action: c_ulong,
+        _data: *mut c_void,
+    ) -> Option<(NodeEvent, c_int)> {
+        None
     }
 }
 

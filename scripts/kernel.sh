@@ -17,10 +17,17 @@ fi
 
 "$TOP/scripts/setup-host.sh"
 
+# uml: User-Mode Linux (ARCH=um), only for the native-speed benchmark (scripts/bench-native.sh).
+IMAGE=arch/x86/boot/bzImage TARGET=bzImage
 case $PROFILE in
 debug) FRAGMENTS="$TOP/configs/base.config $TOP/configs/debug.config" ;;
 perf) FRAGMENTS="$TOP/configs/base.config $TOP/configs/perf.config" ;;
-*) die "PROFILE must be debug or perf, not '$PROFILE'" ;;
+uml)
+	FRAGMENTS="$TOP/configs/uml.config"
+	KBUILD_ARGS="$KBUILD_ARGS ARCH=um"
+	IMAGE=linux TARGET=linux
+	;;
+*) die "PROFILE must be debug, perf or uml, not '$PROFILE'" ;;
 esac
 
 # --- Source: Debian's linux-source-$KERNEL package, never installed. ---------
@@ -114,7 +121,7 @@ want=$(printf '%s\n' "linux-source-$SERIES $VERSION" "$toolchain" | cat - $FRAGM
 # Built means: the stamp matches, and the image and every module of modules.order are there.
 built() {
 	[ -f "$KDIR/.rsh-stamp" ] && [ "$(cat "$KDIR/.rsh-stamp")" = "$want" ] &&
-		[ -f "$KDIR/arch/x86/boot/bzImage" ] && [ -f "$KDIR/modules.order" ] || return 1
+		[ -f "$KDIR/$IMAGE" ] && [ -f "$KDIR/modules.order" ] || return 1
 	while read -r m; do
 		[ -f "$KDIR/${m%.o}.ko" ] || return 1
 	done <"$KDIR/modules.order"
@@ -160,5 +167,5 @@ done
 [ -z "$lost" ] || die "the kernel config lost fragment options:$lost"
 
 run_logged "building kernel $SERIES ($PROFILE, -j$JOBS)" "$LOGS/kernel-$KERNEL-$PROFILE.log" \
-	make -C "$SRC" O="$KDIR" $KBUILD_ARGS -j"$JOBS" bzImage modules
+	make -C "$SRC" O="$KDIR" $KBUILD_ARGS -j"$JOBS" $TARGET modules
 echo "$want" >"$KDIR/.rsh-stamp"
