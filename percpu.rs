@@ -51,12 +51,12 @@ use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 /// The most objects a stash holds.
 pub(crate) const STASH_MAX: usize = 64;
 
-/// How many objects a stash holds for objects of `size` bytes: about twice a SLUB sheaf
-/// (SLUB has two sheaves per CPU), fewer for larger objects.
+/// How many objects a stash holds for objects of `size` bytes: about what SLUB's two sheaves
+/// per CPU hold (2 x 60 below 256 bytes, 2 x 26 up to 1 KiB), fewer for larger objects. (32
+/// for 256..1024 bytes cost a third more than SLUB on `batch4096` of 256-byte objects.)
 pub(crate) fn capacity(size: usize) -> usize {
     match size {
-        0..256 => STASH_MAX,
-        256..1024 => 32,
+        0..1024 => STASH_MAX,
         1024..4096 => 16,
         _ => 8,
     }
