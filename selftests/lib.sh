@@ -12,6 +12,10 @@ NODEDIR=/sys/devices/system/node
 
 diag() { echo "$*"; }
 
+# Prints a KTAP diagnostic at once, on the KTAP line itself (/dev/ttyS1, see init): a test's
+# own output is only shown when it ends, which is too late for a long test's progress.
+progress() { echo "# $*" >/dev/ttyS1; }
+
 fail() {
 	echo "FAIL: $*"
 	exit 1

@@ -51,7 +51,7 @@ while [ $((now - start)) -lt "$duration" ]; do
 		ctl verify
 		v=$(dmesg | sed -n 's/.*rust_slab_hp: verify: \([0-9]*\) objects checked.*/\1/p' | tail -n1)
 		verified=$((verified + v))
-		echo "soak: $((now - start))/${duration}s: $cycles node offline/online cycles, $verified objects verified, $(splats) kernel reports"
+		progress "soak: $((now - start))/${duration}s: $cycles node offline/online cycles, $verified objects verified, $(splats) kernel reports"
 		next=$((now + 60))
 	fi
 done
