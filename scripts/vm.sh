@@ -74,7 +74,8 @@ timeout --kill-after=10 "$timeout" qemu-system-x86_64 "${args[@]}" >"$out/qemu.l
 qpid=$!
 if [ "$follow" = 1 ]; then
 	# The tests' diagnostics, live; tail ends with QEMU.
-	tail -n +1 -f --pid="$qpid" "$out/ktap.log" | tr -d '\r' | sed -u -n -e '/^# done$/d' -e 's/^# \{0,1\}//p' || true
+	# (CRs go in sed, which is unbuffered: `tr` in a pipe would hold lines back for minutes.)
+	tail -n +1 -f --pid="$qpid" "$out/ktap.log" | sed -u -n -e 's/\r//g' -e '/^# done$/d' -e 's/^# \{0,1\}//p' || true
 fi
 wait "$qpid" || rc=$?
 elapsed=$(($(date +%s) - start))
