@@ -1,28 +1,15 @@
 # `make bench`: rust_slab_hp against SLUB in the same VM run (on the performance kernel). Prints
 # "BENCH <result>" lines the host turns into a table and JSON; fails only if a run fails.
 . /selftests/lib.sh
-iters=${RSH_BENCH_ITERS:-200000}
-reps=${RSH_BENCH_REPS:-5}
 rsh_load "caches=stats:64:8"
 # Node 1 as kernel memory: the remote node of the node-targeted workload.
 online_node 1 online_kernel
-bench() { ctl "$@"; }
-for size in 32 256 4096; do
-	for w in pair batch64 batch4096 pair2 cross remote1; do
-		bench bench "$w" "$size" "$iters" "$reps"
-	done
-done
-# Layout against SLUB's own caches of the same sizes.
-for size in 32 256 4096; do
-	ctl create "lay$size" "$size" 8
-	case $size in 4096) k=kmalloc-4k ;; *) k=kmalloc-$size ;; esac
-	echo "BENCH layout size=$size rsh_objs=$(stat lay$size objs_per_slab) rsh_order=$(stat lay$size order) rsh_stride=$(stat lay$size slab_size) slub_objs=$(cat /sys/kernel/slab/$k/objs_per_slab) slub_order=$(cat /sys/kernel/slab/$k/order) slub_stride=$(cat /sys/kernel/slab/$k/slab_size)"
-	ctl destroy "lay$size"
-done
+bench_workloads pair batch64 batch4096 pair2 cross remote1
+bench_layout
 # Statistics reads: idle, then while node 2 goes offline and online in a loop on CPU 0.
 ctl alloc stats 0 1000
-bench statread stats idle 5000
-bench statread stats locked 5000
+ctl statread stats idle 5000
+ctl statread stats locked 5000
 idle_lines=$(wc -l <"$RSH_DBG/bench")
 stop=/tmp/bench.stop
 rm -f $stop
@@ -35,8 +22,8 @@ b=$(node_blocks 2 | head -n1)
 ) &
 loop=$!
 taskset -p 1 $loop >/dev/null 2>&1 || true
-bench statread stats idle 5000
-bench statread stats locked 5000
+ctl statread stats idle 5000
+ctl statread stats locked 5000
 touch $stop
 wait
 # The notifier's time for a node's first memory and last memory with 64 caches.

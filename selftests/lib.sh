@@ -231,3 +231,23 @@ inject_all() {
 	done
 	diag "'$2': $((_n - 1)) allocation points: $_refused refused with ENOMEM, $_absorbed absorbed"
 }
+
+# The benchmark (bench.sh, bench_native.sh): runs each named workload for 32, 256 and 4096-byte
+# objects; the results collect in $RSH_DBG/bench.
+bench_workloads() {
+	for _size in 32 256 4096; do
+		for _w in "$@"; do
+			ctl bench "$_w" "$_size" "${RSH_BENCH_ITERS:-200000}" "${RSH_BENCH_REPS:-5}"
+		done
+	done
+}
+
+# Prints a "BENCH layout" line per size: our slab layout against SLUB's own kmalloc cache.
+bench_layout() {
+	for _size in 32 256 4096; do
+		ctl create "lay$_size" "$_size" 8
+		case $_size in 4096) _k=kmalloc-4k ;; *) _k=kmalloc-$_size ;; esac
+		echo "BENCH layout size=$_size rsh_objs=$(stat lay$_size objs_per_slab) rsh_order=$(stat lay$_size order) rsh_stride=$(stat lay$_size slab_size) slub_objs=$(cat /sys/kernel/slab/$_k/objs_per_slab) slub_order=$(cat /sys/kernel/slab/$_k/order) slub_stride=$(cat /sys/kernel/slab/$_k/slab_size)"
+		ctl destroy "lay$_size"
+	done
+}
