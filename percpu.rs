@@ -51,9 +51,10 @@ use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 /// The most objects a stash holds.
 pub(crate) const STASH_MAX: usize = 64;
 
-/// How many objects a stash holds for objects of `size` bytes: about what SLUB's two sheaves
-/// per CPU hold (2 x 60 below 256 bytes, 2 x 26 up to 1 KiB), fewer for larger objects. (32
-/// for 256..1024 bytes cost a third more than SLUB on `batch4096` of 256-byte objects.)
+/// How many objects a stash holds for objects of `size` bytes: 64 up to 1 KiB (SLUB keeps two
+/// sheaves per CPU, of 60 objects below 256 bytes and of 26 up to 1 KiB), fewer for larger
+/// objects. (32 for 256..1024 bytes cost a third more than SLUB on `batch4096` of 256-byte
+/// objects.)
 pub(crate) fn capacity(size: usize) -> usize {
     match size {
         0..1024 => STASH_MAX,
