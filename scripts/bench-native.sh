@@ -12,10 +12,7 @@ export PROFILE=uml
 "$TOP/scripts/kernel.sh"
 kdir=$(kernel_dir)
 make -C "$TOP" -s clean >/dev/null
-make -C "$TOP" -s modules KDIR="$kdir" ARCH=um >"$LOGS/module-bench-native.log" 2>&1 || {
-	tail -n 30 "$LOGS/module-bench-native.log" >&2
-	die "module build failed"
-}
+build_module bench-native ARCH=um
 out=$BUILD/bench/native
 run=$BUILD/vm/$KERNEL-bench-native
 mkdir -p "$out" "$run"

@@ -9,12 +9,8 @@ set -eu
 export PROFILE=perf
 . "$(dirname "$0")/lib.sh"
 "$TOP/scripts/kernel.sh"
-kdir=$(kernel_dir)
 make -C "$TOP" -s clean >/dev/null
-make -C "$TOP" -s modules KDIR="$kdir" >"$LOGS/module-bench.log" 2>&1 || {
-	tail -n 30 "$LOGS/module-bench.log" >&2
-	die "module build failed"
-}
+build_module bench
 rc=0
 "$TOP/scripts/vm.sh" bench --timeout "${BENCH_TIMEOUT:-5400}" \
 	--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_BENCH_REPS:-5}" || rc=$?

@@ -4,8 +4,5 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 "$TOP/scripts/kernel.sh"
-make -C "$TOP" -s modules KDIR="$(kernel_dir)" >"$LOGS/module-demo.log" 2>&1 || {
-	tail -n 30 "$LOGS/module-demo.log" >&2
-	die "module build failed"
-}
+build_module demo
 "$TOP/scripts/vm.sh" demo --follow --timeout 300

@@ -65,5 +65,17 @@ run_logged() {
 	say "  done: $label in $(($(date +%s) - start))s"
 }
 
+# Builds rust_slab_hp.ko against the harness kernel of $KERNEL and $PROFILE, with the log in
+# build/logs/module-<name>.log and its last lines shown on failure.
+#   build_module <name> [make arguments...]
+build_module() {
+	_log=$LOGS/module-$1.log
+	shift
+	make -C "$TOP" -s modules KDIR="$(kernel_dir)" "$@" >"$_log" 2>&1 || {
+		tail -n 30 "$_log" >&2
+		die "module build failed"
+	}
+}
+
 # The kernel build directory for a series and profile.
 kernel_dir() { echo "$BUILD/kernel-${1:-$KERNEL}-${2:-$PROFILE}"; }

@@ -5,8 +5,5 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 duration=${DURATION:-1800}
 "$TOP/scripts/kernel.sh"
-make -C "$TOP" -s modules KDIR="$(kernel_dir)" >"$LOGS/module-soak.log" 2>&1 || {
-	tail -n 30 "$LOGS/module-soak.log" >&2
-	die "module build failed"
-}
+build_module soak
 "$TOP/scripts/vm.sh" soak --follow --timeout $((duration + 900)) --append "rsh.soak_seconds=$duration"
