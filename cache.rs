@@ -23,7 +23,7 @@ use crate::{
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
-    percpu::{Stash, Stashes, MAG_MAX, STASH_MAX},
+    percpu::{CpuStash, Stash, Stashes, MAG_MAX, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
@@ -459,11 +459,25 @@ impl Cache {
             return Err((EINVAL, obj));
         }
         let cap = self.stashes.cap();
-        match self
-            .stashes
-            .current()
-            .try_with(|s| s.push(obj.ptr, cap).err())
-        {
+        let cs = self.stashes.current();
+        if let Some(home) = cs.home().filter(|_| self.stashes.any_node()) {
+            // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache
+            // (ids match), so its slab, laid out as `self.geometry`, is live.
+            let nid = unsafe { slab::nid_of(obj.ptr, &self.geometry) };
+            if nid != home {
+                if let Some(ns) = self.stashes.node(nid) {
+                    return match ns.try_with(|s| s.push(obj.ptr, cap).err()) {
+                        Some(None) => Ok(()),
+                        Some(Some(p)) => {
+                            self.free_remote_spill(ns, p);
+                            Ok(())
+                        }
+                        None => self.free(obj),
+                    };
+                }
+            }
+        }
+        match cs.try_with(|s| s.push(obj.ptr, cap).err()) {
             Some(None) => Ok(()),
             Some(Some(p)) => {
                 self.free_spill(p);
@@ -471,6 +485,87 @@ impl Cache {
             }
             None => self.free(obj),
         }
+    }
+
+    /// [`Cache::free_fast`] for an object of another node than the CPU's, when that node has a
+    /// stash and it is full: the stash gives its older half back to the slabs and keeps `p`.
+    /// (Remote objects go to their node's stash rather than the CPU's, as SLUB keeps them out
+    /// of its per-CPU sheaves: node-exact allocations get them back, and allocations for any
+    /// node do not hand remote memory out as local.)
+    #[inline(never)]
+    fn free_remote_spill(&self, ns: &CpuStash, p: NonNull<u8>) {
+        let cap = self.stashes.cap();
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let n = ns
+            .try_with(|s| {
+                let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
+                if let Err(p) = s.push(p, cap) {
+                    out[n] = p.as_ptr();
+                    return n + 1;
+                }
+                n
+            })
+            .unwrap_or_else(|| {
+                // Held meanwhile: the object goes back to its slab.
+                out[0] = p.as_ptr();
+                1
+            });
+        self.free_on_node(ns.home(), &out[..n]);
+    }
+
+    /// Allocates on node `nid` exactly through that node's stash: the fast path of node-exact
+    /// requests ([`NodeRequest::Exact`]), made on first use. Fails with `ENOMEM` where
+    /// [`Cache::alloc`] would.
+    #[inline]
+    pub(crate) fn alloc_fast_on(&self, nid: NodeId) -> Result<Object> {
+        if !self.usable(nid) {
+            return Err(ENOMEM);
+        }
+        let ns = self.stashes.node_or_new(nid)?;
+        match ns.try_with(Stash::pop) {
+            Some(Some(p)) => Ok(self.object(p)),
+            Some(None) => self.alloc_node_refill(ns, nid),
+            None => self.alloc_on(nid),
+        }
+    }
+
+    /// [`Cache::alloc_fast_on`] with an empty node stash: refills it from the node's partial
+    /// slabs, or from a new slab of the node's memory, and takes one object.
+    #[inline(never)]
+    fn alloc_node_refill(&self, ns: &CpuStash, nid: NodeId) -> Result<Object> {
+        let cap = self.stashes.cap();
+        let g = &self.geometry;
+        let node = self.node(nid).ok_or(ENOMEM)?;
+        let Some(mut s) = ns.try_lock() else {
+            return self.alloc_on(nid);
+        };
+        if s.pop().is_none() {
+            let n = node.alloc_batch(g, s.spare(cap));
+            s.filled(n);
+        }
+        if let Some(p) = s.pop() {
+            return Ok(self.object(p));
+        }
+        drop(s);
+        let slab = Slab::new(
+            Pages::alloc(Placement::Exact(nid), g.order)?,
+            g,
+            self.id as usize,
+        );
+        let mut batch = [core::ptr::null_mut(); STASH_MAX];
+        let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..cap.min(STASH_MAX)]);
+        let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
+        let rest = &batch[1..n];
+        let stashed = ns
+            .try_with(|s| {
+                let k = rest.len().min(s.room(cap));
+                s.spare(cap)[..k].copy_from_slice(&rest[..k]);
+                s.filled(k);
+                k
+            })
+            .unwrap_or(0);
+        self.free_on_node(Some(nid), &rest[stashed..]);
+        Ok(self.object(first))
     }
 
     /// [`Cache::free_fast`] with a full stash: its older half goes to the depot (or the slabs),
@@ -498,10 +593,10 @@ impl Cache {
         }
     }
 
-    /// Gives every object in every CPU's stash and in the depot back to its slab.
+    /// Gives every object in every CPU's and node's stash and in the depot back to its slab.
     pub(crate) fn flush_stashes(&self) {
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        for cs in self.stashes.all() {
+        for cs in Iterator::chain(self.stashes.all(), self.stashes.nodes()) {
             let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
             self.free_batch(&out[..n]);
         }
@@ -517,6 +612,20 @@ impl Cache {
     /// Frees objects taken from a stash (or never stashed), one node lock per node.
     fn free_batch(&self, objs: &[*mut u8]) {
         let g = &self.geometry;
+        // The common case, every object on one node, frees without partitioning.
+        let first = objs.first().and_then(|&p| NonNull::new(p));
+        // SAFETY: Stashed objects are free objects of this cache's live slabs.
+        let nid = first.map(|p| unsafe { slab::nid_of(p, g) });
+        let one_node = nid.is_some_and(|nid| {
+            objs.iter().all(|&p| {
+                // SAFETY: As above.
+                NonNull::new(p).is_some_and(|p| unsafe { slab::nid_of(p, g) } == nid)
+            })
+        });
+        if one_node {
+            self.free_on_node(nid, objs);
+            return;
+        }
         for chunk in objs.chunks(STASH_MAX) {
             let mut todo = [core::ptr::null_mut(); STASH_MAX];
             todo[..chunk.len()].copy_from_slice(chunk);
@@ -539,17 +648,23 @@ impl Cache {
                     }
                 }
                 remaining = r;
-                let freed = self.node(nid).map(|node| {
-                    // SAFETY: Distinct live objects of this cache on slabs of node `nid`.
-                    unsafe { node.free_many(&same[..k], g, self.id as usize) }
-                });
-                if !matches!(freed, Some(Ok(()))) {
-                    pr_err!(
-                        "{}: cannot give stashed objects back\n",
-                        self.name().as_str()
-                    );
-                }
+                self.free_on_node(Some(nid), &same[..k]);
             }
+        }
+    }
+
+    /// Frees stashed objects that are all on node `nid`, under one lock.
+    fn free_on_node(&self, nid: Option<NodeId>, objs: &[*mut u8]) {
+        let freed = nid.and_then(|nid| self.node(nid)).map(|node| {
+            // SAFETY: Distinct live objects of this cache (stashed, so free as far as their
+            // users are concerned) on slabs of node `nid`.
+            unsafe { node.free_many(objs, &self.geometry, self.id as usize) }
+        });
+        if !matches!(freed, Some(Ok(()))) {
+            pr_err!(
+                "{}: cannot give stashed objects back\n",
+                self.name().as_str()
+            );
         }
     }
 

@@ -13,8 +13,10 @@
 //! free    <cache> <node|any> <n|all>       kept objects of the cache on that node
 //! shrink  <cache|all>                      give empty slabs back
 //! verify  [cache]                          check every kept object's pattern and node (EIO)
-//! churn   <cache> <n>                      n allocations through the per-CPU fast path, each
-//!                                          filled, checked and freed in FIFO order (EIO)
+//! churn   <cache> <n> [node]               n allocations through the fast path (of the CPU,
+//!                                          or of the node: exact, ENOMEM if it cannot be),
+//!                                          each filled, checked (and its node) and freed in
+//!                                          FIFO order (EIO)
 //! bench   <workload> <size> <iters> <reps> the benchmark against SLUB (crate::bench)
 //! statread <cache> <idle|locked> <n>       time n statistics renders (crate::bench)
 //! ```
@@ -61,7 +63,7 @@ alloc   <cache> <node|any> <n> [strict]
 free    <cache> <node|any> <n|all>
 shrink  <cache|all>
 verify  [cache]
-churn   <cache> <n>
+churn   <cache> <n> [node]
 bench   <pair|batch64|batch4096|pair2|cross|remote<node>> <size> <iters> <reps>
 statread <cache> <idle|locked> <n>
 ";
@@ -90,7 +92,7 @@ enum Command {
     },
     Shrink(Option<CacheName>),
     Verify(Option<CacheName>),
-    Churn(CacheName, usize),
+    Churn(CacheName, usize, Option<NodeId>),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
     Bench {
@@ -170,7 +172,15 @@ impl Command {
             (b"shrink", 2) => Self::Shrink(Some(CacheName::new(args[1])?)),
             (b"verify", 1) => Self::Verify(None),
             (b"verify", 2) => Self::Verify(Some(CacheName::new(args[1])?)),
-            (b"churn", 3) => Self::Churn(CacheName::new(args[1])?, parse_count(args[2])?),
+            (b"churn", 3 | 4) => Self::Churn(
+                CacheName::new(args[1])?,
+                parse_count(args[2])?,
+                match (n, parse_node(args[3])) {
+                    (3, _) => None,
+                    (_, Ok(NodeArg::Node(nid))) => Some(nid),
+                    _ => return Err(EINVAL),
+                },
+            ),
             #[cfg(not(rsh_legacy))]
             (b"bench", 5) => {
                 let mut name = [0u8; 16];
@@ -406,9 +416,9 @@ impl Control {
                     Err(EIO)
                 }
             }
-            Command::Churn(name, n) => {
+            Command::Churn(name, n, node) => {
                 drop(kept);
-                Self::churn(&*self.registry.find(&name)?, n)
+                Self::churn(&*self.registry.find(&name)?, n, node)
             }
             #[cfg(not(rsh_legacy))]
             Command::Bench {
@@ -442,14 +452,16 @@ impl Control {
         }
     }
 
-    /// `n` allocations through the fast path, each filled with its pattern and freed (fast
-    /// path too) once 128 newer ones exist, after its pattern was checked.
-    fn churn(cache: &Cache, n: usize) -> Result {
+    /// `n` allocations through the fast path (node `node`'s, if given), each filled with its
+    /// pattern and freed (fast path too) once 128 newer ones exist, after its pattern (and
+    /// node) was checked.
+    fn churn(cache: &Cache, n: usize, node: Option<NodeId>) -> Result {
         const WINDOW: usize = 128;
-        // Checks an object's pattern and frees it: whether it was intact.
+        // Checks an object's pattern and node and frees it: whether it was intact.
         let check_and_free = |mut obj: Object| -> bool {
             let addr = obj.addr();
-            let ok = cache.object_bytes(&mut obj).is_ok_and(|b| intact(b, addr));
+            let placed = node.is_none_or(|nid| cache.nid_of(&obj) == Some(nid));
+            let ok = placed && cache.object_bytes(&mut obj).is_ok_and(|b| intact(b, addr));
             if let Err((_, o)) = cache.free_fast(obj) {
                 o.leak();
             }
@@ -459,7 +471,11 @@ impl Control {
         let mut result = Ok(());
         let mut bad = 0usize;
         for i in 0..n {
-            let mut obj = match cache.alloc_fast() {
+            let got = match node {
+                Some(nid) => cache.alloc_fast_on(nid),
+                None => cache.alloc_fast(),
+            };
+            let mut obj = match got {
                 Ok(o) => o,
                 Err(e) => {
                     result = Err(e);

@@ -17,7 +17,7 @@
 
 use crate::{
     ffi::nodes::{nr_node_ids, NodeId},
-    slab::{FreeOutcome, Geometry, Slab, SlabDrain, SlabLists},
+    slab::{Geometry, Slab, SlabDrain, SlabLists, SlabState},
 };
 use core::{
     ptr::NonNull,
@@ -63,41 +63,22 @@ struct Delta {
 }
 
 impl Delta {
-    /// A slab joined the partial list.
-    fn new_slab(&mut self, g: &Geometry) {
-        self.slabs += 1;
-        self.objects += g.objects as isize;
-        self.partial += 1;
-    }
-
-    /// One object was allocated from a partial slab, which became full or not.
-    fn alloc(&mut self, g: &Geometry, became_full: bool) {
-        self.inuse += 1;
-        if became_full {
-            // The slab's other objects leave the partial count with it.
-            self.partial_inuse += 1 - g.objects as isize;
-            self.partial -= 1;
-        } else {
-            self.partial_inuse += 1;
-        }
-    }
-
-    /// One object was freed, with `outcome` for its slab.
-    fn free(&mut self, g: &Geometry, outcome: FreeOutcome) {
-        self.inuse -= 1;
-        match outcome {
-            FreeOutcome::FullToPartial => {
-                self.partial += 1;
-                self.partial_inuse += g.objects as isize - 1;
+    /// A slab went from `before` to `after` (see [`SlabState`]).
+    fn change(&mut self, g: &Geometry, before: SlabState, after: SlabState) {
+        // What a slab in `state` adds to (slabs, inuse, partial, partial_inuse).
+        let part = |state: SlabState| -> [isize; 4] {
+            match state {
+                SlabState::Absent => [0, 0, 0, 0],
+                SlabState::Partial(n) => [1, n as isize, 1, n as isize],
+                SlabState::Full => [1, g.objects as isize, 0, 0],
             }
-            FreeOutcome::Partial | FreeOutcome::Empty => self.partial_inuse -= 1,
-            FreeOutcome::Released => {
-                self.partial_inuse -= 1;
-                self.partial -= 1;
-                self.slabs -= 1;
-                self.objects -= g.objects as isize;
-            }
-        }
+        };
+        let (b, a) = (part(before), part(after));
+        self.slabs += a[0] - b[0];
+        self.objects += (a[0] - b[0]) * g.objects as isize;
+        self.inuse += a[1] - b[1];
+        self.partial += a[2] - b[2];
+        self.partial_inuse += a[3] - b[3];
     }
 
     /// Applies the changes; the node's lock must be held.
@@ -154,26 +135,18 @@ impl Node {
 
     /// Allocates from a partial slab of this node, if there is one.
     pub(crate) fn alloc(&self, g: &Geometry) -> Option<NonNull<u8>> {
-        let mut lists = self.lists.lock();
-        let (obj, full) = lists.alloc(g)?;
-        let mut d = Delta::default();
-        d.alloc(g, full);
-        d.apply(&self.stats);
-        Some(obj)
+        let mut obj = [core::ptr::null_mut()];
+        (self.alloc_batch(g, &mut obj) == 1)
+            .then(|| NonNull::new(obj[0]))
+            .flatten()
     }
 
     /// Adds a new slab of this node and allocates one object from it.
     pub(crate) fn add_slab_and_alloc(&self, slab: Slab, g: &Geometry) -> Option<NonNull<u8>> {
-        let mut lists = self.lists.lock();
-        lists.add(slab);
-        let mut d = Delta::default();
-        d.new_slab(g);
-        let got = lists.alloc(g).map(|(obj, full)| {
-            d.alloc(g, full);
-            obj
-        });
-        d.apply(&self.stats);
-        got
+        let mut obj = [core::ptr::null_mut()];
+        (self.add_slab_and_alloc_batch(slab, g, &mut obj) == 1)
+            .then(|| NonNull::new(obj[0]))
+            .flatten()
     }
 
     /// Allocates up to `out.len()` objects from this node's partial slabs under one lock;
@@ -181,7 +154,7 @@ impl Node {
     pub(crate) fn alloc_batch(&self, g: &Geometry, out: &mut [*mut u8]) -> usize {
         let mut lists = self.lists.lock();
         let mut d = Delta::default();
-        let n = Self::fill(&mut lists, &mut d, g, out);
+        let n = lists.alloc_many(g, out, |b, a| d.change(g, b, a));
         d.apply(&self.stats);
         n
     }
@@ -197,22 +170,9 @@ impl Node {
         let mut lists = self.lists.lock();
         lists.add(slab);
         let mut d = Delta::default();
-        d.new_slab(g);
-        let n = Self::fill(&mut lists, &mut d, g, out);
+        d.change(g, SlabState::Absent, SlabState::Partial(0));
+        let n = lists.alloc_many(g, out, |b, a| d.change(g, b, a));
         d.apply(&self.stats);
-        n
-    }
-
-    fn fill(lists: &mut SlabLists, d: &mut Delta, g: &Geometry, out: &mut [*mut u8]) -> usize {
-        let mut n = 0;
-        for slot in out.iter_mut() {
-            let Some((obj, full)) = lists.alloc(g) else {
-                break;
-            };
-            d.alloc(g, full);
-            *slot = obj.as_ptr();
-            n += 1;
-        }
         n
     }
 
@@ -244,19 +204,12 @@ impl Node {
         let result = {
             let mut lists = self.lists.lock();
             let mut d = Delta::default();
-            let r = (|| {
-                for &p in objs {
-                    let obj = NonNull::new(p).ok_or(EINVAL)?;
-                    let keep_empty = lists.nr_partial() <= MIN_PARTIAL;
-                    // SAFETY: Forwarded from our own safety requirements.
-                    let (outcome, slab) = unsafe { lists.free(obj, g, cache_id, keep_empty)? };
-                    d.free(g, outcome);
-                    if let Some(slab) = slab {
-                        released.push(slab);
-                    }
-                }
-                Ok(())
-            })();
+            // SAFETY: Forwarded from our own safety requirements.
+            let r = unsafe {
+                lists.free_many(objs, g, cache_id, MIN_PARTIAL, &mut released, |b, a| {
+                    d.change(g, b, a)
+                })
+            };
             d.apply(&self.stats);
             r
         };

@@ -42,7 +42,16 @@ pub(crate) struct Geometry {
     pub(crate) order: u32,
     /// Objects per slab.
     pub(crate) objects: u32,
+    /// Bytes per slab minus one: masks an object address down to its slab.
+    slab_mask: usize,
+    /// `ceil(2^RECIP_SHIFT / stride)`, so that an object's index is a multiplication and a
+    /// shift rather than a division (SLUB's `reciprocal_divide()` in `obj_to_index()`); 0
+    /// where that would not be exact (see [`Geometry::index_of`]).
+    recip: u64,
 }
+
+/// The shift of [`Geometry`]'s reciprocal.
+const RECIP_SHIFT: u32 = 40;
 
 /// `fls()`: the 1-based index of the highest set bit, 0 for 0.
 fn fls(x: usize) -> u32 {
@@ -88,17 +97,44 @@ impl Geometry {
                     first,
                     order,
                     objects: u32::try_from(objects).map_err(|_| EINVAL)?,
+                    slab_mask: bytes - 1,
+                    recip: reciprocal(stride_nz, bytes),
                 });
             }
         }
         Err(EINVAL)
     }
 
-    /// Bytes per slab.
-    pub(crate) fn slab_bytes(&self) -> usize {
-        // `order <= MAX_SLAB_ORDER` (`Geometry::new`): the shift cannot overflow.
-        order_bytes(self.order).unwrap_or(PAGE_SIZE)
+    /// The start of the slab that holds address `addr`.
+    #[inline]
+    fn slab_base(&self, addr: usize) -> usize {
+        addr & !self.slab_mask
     }
+
+    /// `delta / stride` for an offset `delta` inside a slab.
+    #[inline]
+    fn index_of(&self, delta: usize) -> usize {
+        if self.recip == 0 {
+            return delta / NonZeroUsize::new(self.stride).unwrap_or(NonZeroUsize::MIN);
+        }
+        ((delta as u64).wrapping_mul(self.recip) >> RECIP_SHIFT) as usize
+    }
+}
+
+/// The reciprocal of `stride` for offsets below `slab_bytes`, or 0 if it would not be exact.
+///
+/// With `m = ceil(2^S / stride)`, `(delta * m) >> S` is `delta / stride` plus an error below
+/// `delta / 2^S`; the result is exact while that error stays below `1 / stride`, that is while
+/// `slab_bytes * stride <= 2^S` (and the product `delta * m` fits in 64 bits). With 4 KiB pages
+/// a slab is at most 2^17 bytes and a stride at most 2^15, well inside `S = 40`.
+fn reciprocal(stride: NonZeroUsize, slab_bytes: usize) -> u64 {
+    let fits = (slab_bytes as u64)
+        .checked_mul(stride.get() as u64)
+        .is_some_and(|p| p <= 1 << RECIP_SHIFT);
+    if !fits {
+        return 0;
+    }
+    (1u64 << RECIP_SHIFT).div_ceil(stride.get() as u64)
 }
 
 /// Objects per slab SLUB picks for objects of `size` bytes (`calculate_order()` without debug
@@ -158,7 +194,7 @@ struct FreeObject {
 ///
 /// `obj` must be an object of a live slab with geometry `g`.
 pub(crate) unsafe fn nid_of(obj: NonNull<u8>, g: &Geometry) -> NodeId {
-    let hdr = (obj.as_ptr() as usize & !(g.slab_bytes() - 1)) as *const Header;
+    let hdr = g.slab_base(obj.as_ptr() as usize) as *const Header;
     // SAFETY: By the safety requirements the slab is live, so its header is initialised; the
     // pages (and their node) never change while the slab exists.
     unsafe { (*hdr).pages.nid() }
@@ -297,17 +333,27 @@ impl List {
     }
 }
 
-/// What freeing an object did to its slab.
+/// Where a slab stands, as its node's counters see it: before and after each change the
+/// lists make, so that the node can update every counter from the pair.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum FreeOutcome {
-    /// The slab was full and is now partial.
-    FullToPartial,
-    /// The slab stays partial.
-    Partial,
-    /// The slab became empty; it stays on the partial list.
-    Empty,
-    /// The slab became empty and was taken off the list for freeing.
-    Released,
+pub(crate) enum SlabState {
+    /// Not on the node's lists (not yet added, or released).
+    Absent,
+    /// On the partial list with this many objects in use.
+    Partial(u32),
+    /// On the full list.
+    Full,
+}
+
+/// A run of frees on one slab in [`SlabLists::free_many`]: the slab's freelist and in-use
+/// count are kept here, and written back when the run ends.
+#[derive(Clone, Copy)]
+struct FreeRun {
+    hdr: *mut Header,
+    freelist: *mut FreeObject,
+    inuse: u32,
+    /// The slab's state before the run.
+    before: SlabState,
 }
 
 /// The slabs of one node of one cache, and the objects in them.
@@ -334,32 +380,54 @@ impl SlabLists {
         }
     }
 
-    /// Number of partial slabs.
-    pub(crate) fn nr_partial(&self) -> usize {
-        self.partial.len
-    }
-
-    /// Allocates from the first partial slab; returns the object and whether its slab became
-    /// full. `None` if no slab is partial.
-    pub(crate) fn alloc(&mut self, g: &Geometry) -> Option<(NonNull<u8>, bool)> {
-        let hdr = self.partial.head;
-        if hdr.is_null() {
-            return None;
+    /// Allocates up to `out.len()` objects from the partial slabs, a slab's freelist at a time;
+    /// returns how many were written to the front of `out` (fewer only if no slab is partial).
+    /// `note` hears of every slab that changed, with its state before and after.
+    pub(crate) fn alloc_many(
+        &mut self,
+        g: &Geometry,
+        out: &mut [*mut u8],
+        mut note: impl FnMut(SlabState, SlabState),
+    ) -> usize {
+        let mut n = 0;
+        while n < out.len() {
+            let hdr = self.partial.head;
+            if hdr.is_null() {
+                break;
+            }
+            // SAFETY: `hdr` is on `partial`, so it has `objects - inuse >= 1` objects on its
+            // freelist (type invariants); each is ours to hand out.
+            let (before, after) = unsafe {
+                let before = (*hdr).inuse;
+                let mut fl = (*hdr).freelist;
+                let mut inuse = before;
+                while n < out.len() && !fl.is_null() {
+                    out[n] = fl.cast();
+                    fl = (*fl).next;
+                    n += 1;
+                    inuse += 1;
+                }
+                (*hdr).freelist = fl;
+                (*hdr).inuse = inuse;
+                (before, inuse)
+            };
+            let full = after == g.objects;
+            if full {
+                // SAFETY: `hdr` is on `partial`.
+                let slab = unsafe { self.partial.take(hdr) };
+                // INVARIANT: `inuse == objects`, so it belongs on `full`.
+                self.full.push(slab);
+            }
+            note(
+                SlabState::Partial(before),
+                if full {
+                    SlabState::Full
+                } else {
+                    SlabState::Partial(after)
+                },
+            );
         }
-        // SAFETY: `hdr` is on `partial`, so it has a free object (type invariants).
-        let (obj, full) = unsafe {
-            let obj = (*hdr).freelist;
-            (*hdr).freelist = (*obj).next;
-            (*hdr).inuse += 1;
-            (obj, (*hdr).inuse == g.objects)
-        };
-        if full {
-            // SAFETY: `hdr` is on `partial`.
-            let slab = unsafe { self.partial.take(hdr) };
-            // INVARIANT: `inuse == objects`, so it belongs on `full`.
-            self.full.push(slab);
-        }
-        NonNull::new(obj.cast::<u8>()).map(|o| (o, full))
+        n
     }
 
     /// Adds a fresh slab of this node.
@@ -368,59 +436,123 @@ impl SlabLists {
         self.partial.push(slab);
     }
 
-    /// Frees `obj`, which must be allocated from a slab on these lists.
+    /// Frees every object of `objs`, a run of objects of one slab at a time. A slab left empty
+    /// goes into `drain` if more than `min_partial` slabs would stay partial with it; otherwise
+    /// it stays for reuse. `note` hears of every slab that changed, with its state before and
+    /// after.
     ///
-    /// An empty slab is given back (`Released`) when `keep_empty` says so; otherwise it stays
-    /// partial for reuse. Returns `EINVAL`, changing nothing, if `obj` is not an object of a
-    /// slab of cache `cache_id`.
+    /// Stops with `EINVAL` at the first pointer that is not an allocated object of a slab of
+    /// cache `cache_id`, leaving it and the rest allocated.
     ///
     /// # Safety
     ///
-    /// `obj` must be a live object from a slab of cache `cache_id` with geometry `g` whose slab
-    /// is on these lists, not freed since it was allocated.
-    pub(crate) unsafe fn free(
+    /// Every pointer of `objs` must be a distinct live object from a slab of cache `cache_id`
+    /// with geometry `g` whose slab is on these lists, not freed since it was allocated.
+    pub(crate) unsafe fn free_many(
         &mut self,
-        obj: NonNull<u8>,
+        objs: &[*mut u8],
         g: &Geometry,
         cache_id: usize,
-        keep_empty: bool,
-    ) -> Result<(FreeOutcome, Option<Slab>)> {
-        let addr = obj.as_ptr() as usize;
-        let base = addr & !(g.slab_bytes() - 1);
-        let offset = addr - base;
-        let hdr = base as *mut Header;
-        // SAFETY: By the safety requirements `obj` is in a slab of this cache, so `base` is its
-        // header and the slab is on one of these lists.
-        unsafe {
-            if (*hdr).cache_id != cache_id
-                || offset < g.first
-                || (offset - g.first) % g.stride != 0
-                || (offset - g.first) / g.stride >= g.objects as usize
-                || (*hdr).inuse == 0
-            {
-                return Err(EINVAL);
+        min_partial: usize,
+        drain: &mut SlabDrain,
+        mut note: impl FnMut(SlabState, SlabState),
+    ) -> Result {
+        let mut run: Option<FreeRun> = None;
+        let mut result = Ok(());
+        for &p in objs {
+            let addr = p as usize;
+            let base = g.slab_base(addr);
+            let hdr = base as *mut Header;
+            // Not an object boundary of a slab: `delta` wraps for null and header addresses.
+            let delta = (addr - base).wrapping_sub(g.first);
+            let index = g.index_of(delta.min(g.slab_mask));
+            if p.is_null() || index >= g.objects as usize || index * g.stride != delta {
+                result = Err(EINVAL);
+                break;
             }
-            let was_full = (*hdr).list == ListId::Full;
-            let fo = obj.as_ptr().cast::<FreeObject>();
-            fo.write(FreeObject {
-                next: (*hdr).freelist,
+            let r = match run {
+                Some(r) if r.hdr == hdr => r,
+                _ => {
+                    if let Some(r) = run.take() {
+                        // SAFETY: `r` is a run on a slab of these lists.
+                        unsafe { self.end_run(r, min_partial, drain, &mut note) };
+                    }
+                    // SAFETY: By the safety requirements `p` is an object of a slab of this
+                    // cache, so `hdr` is its header, on one of these lists; nothing writes it
+                    // while this borrow lasts.
+                    let h = unsafe { &*hdr };
+                    if h.cache_id != cache_id {
+                        result = Err(EINVAL);
+                        break;
+                    }
+                    let before = match h.list {
+                        ListId::Full => SlabState::Full,
+                        ListId::Partial => SlabState::Partial(h.inuse),
+                    };
+                    FreeRun {
+                        hdr,
+                        freelist: h.freelist,
+                        inuse: h.inuse,
+                        before,
+                    }
+                }
+            };
+            if r.inuse == 0 {
+                result = Err(EINVAL);
+                break;
+            }
+            let fo = p.cast::<FreeObject>();
+            // SAFETY: `p` is an allocated object of the slab (checked above), so its first word
+            // is ours to thread into the freelist.
+            unsafe { fo.write(FreeObject { next: r.freelist }) };
+            run = Some(FreeRun {
+                freelist: fo,
+                inuse: r.inuse - 1,
+                ..r
             });
-            (*hdr).freelist = fo;
-            (*hdr).inuse -= 1;
-            if was_full {
-                let slab = self.full.take(hdr);
-                // INVARIANT: one object is free again.
-                self.partial.push(slab);
-                return Ok((FreeOutcome::FullToPartial, None));
-            }
-            if (*hdr).inuse != 0 {
-                return Ok((FreeOutcome::Partial, None));
-            }
-            if keep_empty {
-                return Ok((FreeOutcome::Empty, None));
-            }
-            Ok((FreeOutcome::Released, Some(self.partial.take(hdr))))
         }
+        if let Some(r) = run {
+            // SAFETY: `r` is a run on a slab of these lists.
+            unsafe { self.end_run(r, min_partial, drain, &mut note) };
+        }
+        result
+    }
+
+    /// Writes a run of frees back to its slab and moves the slab where it now belongs.
+    ///
+    /// # Safety
+    ///
+    /// `run` must describe a slab on these lists after at least one free.
+    unsafe fn end_run(
+        &mut self,
+        FreeRun {
+            hdr,
+            freelist: fl,
+            inuse,
+            before,
+        }: FreeRun,
+        min_partial: usize,
+        drain: &mut SlabDrain,
+        note: &mut impl FnMut(SlabState, SlabState),
+    ) {
+        // SAFETY: `hdr` is a slab on these lists (safety requirements).
+        unsafe {
+            (*hdr).freelist = fl;
+            (*hdr).inuse = inuse;
+            if before == SlabState::Full {
+                let slab = self.full.take(hdr);
+                // INVARIANT: at least one object is free again.
+                self.partial.push(slab);
+            }
+        }
+        let after = if inuse == 0 && self.partial.len > min_partial {
+            // SAFETY: `hdr` is on `partial` now.
+            drain.push(unsafe { self.partial.take(hdr) });
+            SlabState::Absent
+        } else {
+            SlabState::Partial(inuse)
+        };
+        note(before, after);
     }
 
     /// Takes every empty slab off the partial list, to be freed outside the lock; returns them

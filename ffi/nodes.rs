@@ -20,6 +20,67 @@ pub(crate) fn nr_node_ids() -> usize {
     bindings::nr_node_ids as usize
 }
 
+/// The node CPU `cpu` belongs to (`cpu_to_node()`), read from the kernel's node-to-CPU masks
+/// (`cpumask_of_node()`); `None` if no node lists the CPU (one never brought up).
+///
+/// The masks change when CPUs come and go, so the answer is a placement hint, never something
+/// correctness may depend on.
+#[cfg(not(rsh_no_numa))]
+pub(crate) fn cpu_node(cpu: usize) -> Option<NodeId> {
+    let bits = usize::BITS as usize;
+    NodeId::all().find(|nid| {
+        // SAFETY: `node_to_cpumask_map` is an exported array of `MAX_NUMNODES >= nr_node_ids`
+        // masks set up during early boot; the index is below `nr_node_ids`. Only its address is
+        // taken here.
+        let entry = unsafe { core::ptr::addr_of!(bindings::node_to_cpumask_map[nid.index()]) };
+        // SAFETY: `entry` points to a live `cpumask_var_t` (just above).
+        let mask = unsafe { CpumaskVar::mask(entry) };
+        if mask.is_null() || cpu / bits >= NR_CPUMASK_WORDS {
+            return false;
+        }
+        // SAFETY: `mask` is a live `struct cpumask` of `NR_CPUMASK_WORDS` words and the word
+        // index is in bounds (checked above). CPU hotplug updates the words with atomic bit
+        // operations; an atomic load is what `cpumask_test_cpu()` does too.
+        let word = unsafe {
+            let words = core::ptr::addr_of!((*mask).bits).cast::<usize>();
+            AtomicUsize::from_ptr(words.add(cpu / bits).cast_mut()).load(Ordering::Relaxed)
+        };
+        word & (1 << (cpu % bits)) != 0
+    })
+}
+
+/// Words in a `struct cpumask`, from the kernel's own layout.
+#[cfg(not(rsh_no_numa))]
+const NR_CPUMASK_WORDS: usize =
+    core::mem::size_of::<bindings::cpumask>() / core::mem::size_of::<usize>();
+
+/// A `cpumask_var_t`, whichever of its two shapes the kernel has: a one-element array, or a
+/// pointer with `CONFIG_CPUMASK_OFFSTACK`.
+#[cfg(not(rsh_no_numa))]
+trait CpumaskVar {
+    /// The `struct cpumask` behind `var`.
+    ///
+    /// # Safety
+    ///
+    /// `var` must point to a live, initialised `cpumask_var_t`.
+    unsafe fn mask(var: *const Self) -> *const bindings::cpumask;
+}
+
+#[cfg(not(rsh_no_numa))]
+impl CpumaskVar for [bindings::cpumask; 1] {
+    unsafe fn mask(var: *const Self) -> *const bindings::cpumask {
+        var.cast()
+    }
+}
+
+#[cfg(not(rsh_no_numa))]
+impl CpumaskVar for *mut bindings::cpumask {
+    unsafe fn mask(var: *const Self) -> *const bindings::cpumask {
+        // SAFETY: By the safety requirements `var` points to a live pointer.
+        unsafe { *var }
+    }
+}
+
 /// A NUMA node number that is valid on this system.
 ///
 /// # Invariants

@@ -3,12 +3,22 @@
 # boots the NUMA VM and runs the in-kernel benchmark: rust_slab_hp and SLUB side by side, in
 # the same run. Prints a table and writes build/bench/results.json.
 #
-# TCG emulates the CPU, so absolute times mean little; the ratios are what to read, and even
-# they are distorted (atomics and memory barriers cost differently under TCG).
+# KVM where a probe shows it works (RSH_ACCEL=tcg or kvm skips the probe), TCG otherwise. TCG
+# emulates the CPU, so absolute times mean little; the ratios are what to read, and even they
+# are distorted (atomics and memory barriers cost differently under TCG).
 set -eu
 export PROFILE=perf
 . "$(dirname "$0")/lib.sh"
 "$TOP/scripts/kernel.sh"
+if [ -z "${RSH_ACCEL:-}" ]; then
+	RSH_ACCEL=tcg
+	if kvm_works "$(kernel_dir)/arch/x86/boot/bzImage"; then
+		RSH_ACCEL=kvm
+	else
+		say "KVM probe: no guest under KVM here (build/logs/kvm-probe.log), using TCG"
+	fi
+	export RSH_ACCEL
+fi
 make -C "$TOP" -s clean >/dev/null
 build_module bench
 rc=0

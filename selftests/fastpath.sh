@@ -8,7 +8,7 @@ ncpus=$((${cpus#*-} + 1))
 for c in hp-8 hp-64 hp-256 hp-4096 hp-8192; do
 	ctl churn $c 3000
 	stashed=$(stat $c cpu_stashed)
-	case $c in hp-8 | hp-64 | hp-256) cap=64 ;; *) cap=8 ;; esac
+	case $c in hp-8 | hp-64 | hp-256) cap=64 ;; *) cap=16 ;; esac
 	# Per CPU at most `cap`, in the depot at most 8 magazines of cap/2.
 	[ "$stashed" -le $(((ncpus + 4) * cap)) ] || fail "$c: $stashed stashed objects, more than ($ncpus + 4) x $cap"
 	[ "$stashed" -ge 1 ] || fail "$c: nothing stashed after churning"
