@@ -332,7 +332,8 @@ fn median(v: &mut [u64]) -> u64 {
 }
 
 /// Runs `w` on both allocators for objects of `size` bytes, `reps` times each, alternating,
-/// and writes `<workload> size=<size> rsh_ps=<median> slub_ps=<median>` into `out`.
+/// and writes `<workload> size=<size> rsh_ps=<median> slub_ps=<median>` into `out`, followed by
+/// each side's fastest and slowest repetition (`rsh_min_ps=` ... `slub_max_ps=`).
 pub(crate) fn run(
     registry: &Registry,
     name: &[u8],
@@ -364,13 +365,20 @@ pub(crate) fn run(
                 r.push(measure(&Ours(&ours), w, iters)?, GFP_KERNEL)?;
             }
         }
+        let (rm, sm) = (median(&mut r), median(&mut s));
+        let range = |v: &[u64]| (v.first().copied(), v.last().copied());
+        let ((rlo, rhi), (slo, shi)) = (range(&r), range(&s));
         writeln!(
             out,
-            "{} size={} rsh_ps={} slub_ps={}",
+            "{} size={} rsh_ps={} slub_ps={} rsh_min_ps={} rsh_max_ps={} slub_min_ps={} slub_max_ps={}",
             core::str::from_utf8(name).unwrap_or("?"),
             size,
-            median(&mut r),
-            median(&mut s)
+            rm,
+            sm,
+            rlo.unwrap_or(0),
+            rhi.unwrap_or(0),
+            slo.unwrap_or(0),
+            shi.unwrap_or(0),
         )
         .map_err(|_| ENOMEM)
     })();

@@ -460,7 +460,10 @@ impl Control {
         // Checks an object's pattern and node and frees it: whether it was intact.
         let check_and_free = |mut obj: Object| -> bool {
             let addr = obj.addr();
-            let placed = node.is_none_or(|nid| cache.nid_of(&obj) == Some(nid));
+            let placed = match node {
+                Some(nid) => cache.nid_of(&obj) == Some(nid),
+                None => true,
+            };
             let ok = placed && cache.object_bytes(&mut obj).is_ok_and(|b| intact(b, addr));
             if let Err((_, o)) = cache.free_fast(obj) {
                 o.leak();

@@ -26,7 +26,7 @@ rc=0
 # UML runs SMP only with its seccomp userspace mode.
 timeout -k 10 "$timeout" "$kdir/linux" mem=1G ncpus=2 seccomp=on initrd="$run/initramfs.cpio" \
 	rsh.suite=bench-native rsh.bench_iters="${RSH_BENCH_ITERS:-200000}" \
-	rsh.bench_reps="${RSH_BENCH_REPS:-5}" con=null con0=null,fd:1 ssl=null ssl1=null,fd:3 \
+	rsh.bench_reps="${RSH_BENCH_REPS:-11}" con=null con0=null,fd:1 ssl=null ssl1=null,fd:3 \
 	</dev/null > >(cat >"$run/console.log") 2>&1 3> >(cat >"$run/ktap.log") || rc=$?
 # (Pipes, not files: UML polls its channels with epoll, which refuses regular files.)
 wait

@@ -8,8 +8,10 @@ awk -v kernel="$kernel" -v accel="$accel" '
 	function val(k,   i, a) { for (i = 1; i <= NF; i++) { split($i, a, "="); if (a[1] == k) return a[2] } return "" }
 	/_ps=/ {
 		r = val("rsh_ps"); s = val("slub_ps")
-		printf "%-10s %6s %12.1f %12.1f %8.2f\n", $1, val("size"), r / 1000, s / 1000, (s > 0 ? r / s : 0)
-		js = js sprintf("%s{\"workload\":\"%s\",\"size\":%s,\"rsh_ns\":%.1f,\"slub_ns\":%.1f,\"ratio\":%.3f}", (js == "" ? "" : ","), $1, val("size"), r / 1000, s / 1000, (s > 0 ? r / s : 0))
+		rr = sprintf("%.0f-%.0f", val("rsh_min_ps") / 1000, val("rsh_max_ps") / 1000)
+		sr = sprintf("%.0f-%.0f", val("slub_min_ps") / 1000, val("slub_max_ps") / 1000)
+		printf "%-10s %6s %12.1f %12.1f %8.2f %12s %12s\n", $1, val("size"), r / 1000, s / 1000, (s > 0 ? r / s : 0), rr, sr
+		js = js sprintf("%s{\"workload\":\"%s\",\"size\":%s,\"rsh_ns\":%.1f,\"slub_ns\":%.1f,\"ratio\":%.3f,\"rsh_min_ns\":%.1f,\"rsh_max_ns\":%.1f,\"slub_min_ns\":%.1f,\"slub_max_ns\":%.1f}", (js == "" ? "" : ","), $1, val("size"), r / 1000, s / 1000, (s > 0 ? r / s : 0), val("rsh_min_ps") / 1000, val("rsh_max_ps") / 1000, val("slub_min_ps") / 1000, val("slub_max_ps") / 1000)
 		next
 	}
 	/^layout/ {
@@ -28,7 +30,7 @@ awk -v kernel="$kernel" -v accel="$accel" '
 		next
 	}
 	/^metadata_bytes_per_node/ { $1 = ""; mb = substr($0, 2) }
-	BEGIN { printf "%-10s %6s %12s %12s %8s\n", "workload", "size", "rsh ns/op", "SLUB ns/op", "ratio" }
+	BEGIN { printf "%-10s %6s %12s %12s %8s %12s %12s\n", "workload", "size", "rsh ns/op", "SLUB ns/op", "ratio", "rsh range", "SLUB range" }
 	END {
 		printf "%s%s%s", layt, stt, ntt
 		if (mb != "") printf "metadata kept per cache: %s bytes per node (metadata_bytes)\n", mb

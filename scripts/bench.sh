@@ -23,7 +23,7 @@ make -C "$TOP" -s clean >/dev/null
 build_module bench
 rc=0
 "$TOP/scripts/vm.sh" bench --timeout "${BENCH_TIMEOUT:-5400}" \
-	--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_BENCH_REPS:-5}" || rc=$?
+	--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_BENCH_REPS:-11}" || rc=$?
 # The debug build is what the tests use: do not leave the perf module behind.
 make -C "$TOP" -s clean >/dev/null
 out=$BUILD/bench

@@ -237,7 +237,7 @@ inject_all() {
 bench_workloads() {
 	for _size in 32 256 4096; do
 		for _w in "$@"; do
-			ctl bench "$_w" "$_size" "${RSH_BENCH_ITERS:-200000}" "${RSH_BENCH_REPS:-5}"
+			ctl bench "$_w" "$_size" "${RSH_BENCH_ITERS:-200000}" "${RSH_BENCH_REPS:-11}"
 		done
 	done
 }
