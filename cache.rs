@@ -514,8 +514,9 @@ impl Cache {
     }
 
     /// Allocates on node `nid` exactly through that node's stash: the fast path of node-exact
-    /// requests ([`NodeRequest::Exact`]), made on first use. Fails with `ENOMEM` where
-    /// [`Cache::alloc`] would.
+    /// requests ([`NodeRequest::Exact`]). Fails with `ENOMEM` where [`Cache::alloc`] would.
+    /// The node's first such allocation makes its stash (`GFP_KERNEL`), so callers must be
+    /// allowed to sleep, as for every allocation of new slabs here.
     #[inline]
     pub(crate) fn alloc_fast_on(&self, nid: NodeId) -> Result<Object> {
         if !self.usable(nid) {
@@ -539,10 +540,12 @@ impl Cache {
         let Some(mut s) = ns.try_lock() else {
             return self.alloc_on(nid);
         };
-        if s.pop().is_none() {
-            let n = node.alloc_batch(g, s.spare(cap));
-            s.filled(n);
+        // Another task may have refilled it since the caller found it empty.
+        if let Some(p) = s.pop() {
+            return Ok(self.object(p));
         }
+        let n = node.alloc_batch(g, s.spare(cap));
+        s.filled(n);
         if let Some(p) = s.pop() {
             return Ok(self.object(p));
         }
@@ -552,6 +555,10 @@ impl Cache {
             g,
             self.id as usize,
         );
+        // `__GFP_THISNODE` placed it there; the lists must never hold another node's slab.
+        if slab.nid() != nid {
+            return Err(ENOMEM);
+        }
         let mut batch = [core::ptr::null_mut(); STASH_MAX];
         let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..cap.min(STASH_MAX)]);
         let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;

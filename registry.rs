@@ -23,7 +23,8 @@
 //!   (`get_online_mems()`): the directory owns an `Arc<Cache>`, and removing the directory
 //!   waits for reads in progress; node table slots are loaded with acquire ordering and the
 //!   metadata they point to is never freed while the cache lives; counters are atomics.
-//! - allocation and free take only `Node::lists`; `mem_nodes` is an atomic bitmap whose bits
+//! - allocation and free take only a stash flag, the depot lock and `Node::lists` (their order
+//!   is in [`crate::percpu`]), none of the above; `mem_nodes` is an atomic bitmap whose bits
 //!   may change under them, which at worst makes one allocation fall back or fail.
 
 #[cfg(rsh_legacy)]

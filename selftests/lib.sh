@@ -251,3 +251,30 @@ bench_layout() {
 		ctl destroy "lay$_size"
 	done
 }
+
+# The stress loops of race and soak, each until <stop> exists.
+# stress_reader <stop>: every statistics file of every cache, again and again.
+stress_reader() {
+	while [ ! -e "$1" ]; do
+		cat "$RSH_SYS"/*/* "$RSH_SYS"/node_* "$RSH_SYS"/memory_nodes >/dev/null 2>&1 || true
+	done
+}
+
+# stress_allocator <stop> <cache> <node>: kept objects allocated and freed, shrinks, and the
+# CPU and node-0 fast paths; errors (ENOMEM while the node is away) are expected.
+stress_allocator() {
+	while [ ! -e "$1" ]; do
+		try_write "$RSH_CTL" "alloc $2 $3 50" >/dev/null
+		try_write "$RSH_CTL" "free $2 any 25" >/dev/null
+		try_write "$RSH_CTL" "shrink $2" >/dev/null
+		try_write "$RSH_CTL" "churn $2 200" >/dev/null
+		try_write "$RSH_CTL" "churn $2 200 0" >/dev/null
+	done
+}
+
+# stress_noder <stop> <cache>: node 0's stash, contended with the cache's allocator.
+stress_noder() {
+	while [ ! -e "$1" ]; do
+		try_write "$RSH_CTL" "churn $2 100 0" >/dev/null
+	done
+}

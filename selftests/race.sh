@@ -1,26 +1,14 @@
-# Readers loop over every statistics file of every cache while allocators churn, caches are
-# created and destroyed, and node 1 goes offline and online RSH_RACE_CYCLES times (200):
-# no kernel report (the judge checks), every object verifies, counters add up. Each cycle
-# onlines and offlines one block, which is all of node 1's memory: every cycle is a
-# first-memory / last-memory transition, at half the cost of moving both blocks.
+# Readers loop over every statistics file of every cache while allocators churn (through the
+# CPU and node stashes too), caches are created and destroyed, and node 1 goes offline and
+# online RSH_RACE_CYCLES times (200): no kernel report (the judge checks), every object
+# verifies, counters add up. Each cycle onlines and offlines one block, which is all of node
+# 1's memory: every cycle is a first-memory / last-memory transition, at half the cost of
+# moving both blocks.
 . /selftests/lib.sh
 cycles=${RSH_RACE_CYCLES:-200}
 rsh_load
 stop=/tmp/race.stop
 rm -f $stop
-reader() {
-	while [ ! -e $stop ]; do
-		cat "$RSH_SYS"/*/* "$RSH_SYS"/node_* "$RSH_SYS"/memory_nodes >/dev/null 2>&1 || true
-	done
-}
-allocator() { # allocator <cache> <node>
-	while [ ! -e $stop ]; do
-		try_write "$RSH_CTL" "alloc $1 $2 50" >/dev/null
-		try_write "$RSH_CTL" "free $1 any 25" >/dev/null
-		try_write "$RSH_CTL" "shrink $1" >/dev/null
-		try_write "$RSH_CTL" "churn $1 200" >/dev/null
-	done
-}
 churner() {
 	i=0
 	while [ ! -e $stop ]; do
@@ -30,11 +18,12 @@ churner() {
 		try_write "$RSH_CTL" "destroy tmp$(((i + 1) % 3))" >/dev/null
 	done
 }
-reader &
-reader &
-allocator hp-64 1 &
-allocator hp-256 0 &
-allocator hp-8192 any &
+stress_reader $stop &
+stress_reader $stop &
+stress_allocator $stop hp-64 1 &
+stress_allocator $stop hp-256 0 &
+stress_allocator $stop hp-8192 any &
+stress_noder $stop hp-256 &
 churner &
 b=$(node_blocks 1 | head -n1)
 t0=$(cut -d. -f1 /proc/uptime)

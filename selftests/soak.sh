@@ -5,19 +5,6 @@ duration=${RSH_SOAK_SECONDS:-1800}
 rsh_load
 stop=/tmp/soak.stop
 rm -f $stop
-reader() {
-	while [ ! -e $stop ]; do
-		cat "$RSH_SYS"/*/* "$RSH_SYS"/node_* >/dev/null 2>&1 || true
-	done
-}
-allocator() { # allocator <cache> <node>
-	while [ ! -e $stop ]; do
-		try_write "$RSH_CTL" "alloc $1 $2 50" >/dev/null
-		try_write "$RSH_CTL" "free $1 any 25" >/dev/null
-		try_write "$RSH_CTL" "shrink $1" >/dev/null
-		try_write "$RSH_CTL" "churn $1 200" >/dev/null
-	done
-}
 churner() {
 	i=0
 	while [ ! -e $stop ]; do
@@ -28,11 +15,12 @@ churner() {
 	done
 }
 splats() { dmesg | grep -cE 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|suspected memory leak|possible (circular|recursive) locking' || true; }
-reader &
-reader &
-allocator hp-64 1 &
-allocator hp-256 0 &
-allocator hp-8192 any &
+stress_reader $stop &
+stress_reader $stop &
+stress_allocator $stop hp-64 1 &
+stress_allocator $stop hp-256 0 &
+stress_allocator $stop hp-8192 any &
+stress_noder $stop hp-256 &
 churner &
 start=$(cut -d. -f1 /proc/uptime)
 next=$((start + 60))
