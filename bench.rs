@@ -370,7 +370,10 @@ pub(crate) fn run(
         let ((rlo, rhi), (slo, shi)) = (range(&r), range(&s));
         writeln!(
             out,
-            "{} size={} rsh_ps={} slub_ps={} rsh_min_ps={} rsh_max_ps={} slub_min_ps={} slub_max_ps={}",
+            concat!(
+                "{} size={} rsh_ps={} slub_ps={} ",
+                "rsh_min_ps={} rsh_max_ps={} slub_min_ps={} slub_max_ps={}"
+            ),
             core::str::from_utf8(name).unwrap_or("?"),
             size,
             rm,

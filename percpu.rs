@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Per-CPU stashes of free objects: the allocation fast path.
+//! Per-CPU and per-node stashes of free objects: the allocation fast paths.
 //!
 //! Each cache has one stash per possible CPU, a small array of objects taken from its slabs in
 //! batches (the counterpart of SLUB's per-CPU sheaves). An allocation pops from the current
@@ -20,9 +20,10 @@
 //!   a preemption-disabling lock call pair (Rust in 7.3 has no `preempt_disable()`); the
 //!   flag costs one compare-and-exchange and one store.
 //! - A stash flag (of a CPU or of a node) nests outside `Node::lists` and the depot lock (a
-//!   refill may hold all three); a task holds at most one stash flag at a time; nothing that sleeps runs under it: new slabs are allocated with it dropped. It
-//!   is not known to lockdep, so no other lock may be waited for under it except those two,
-//!   which are never held while waiting for a stash flag.
+//!   refill may hold all three), and a task holds at most one stash flag at a time. Nothing
+//!   that sleeps runs under it: new slabs are allocated with it dropped. It is not known to
+//!   lockdep, so no other lock may be waited for under it except those two, which are never
+//!   held while waiting for a stash flag.
 //! - `CpuStash::len` mirrors the array length, written under the flag and read without it by
 //!   the statistics.
 //!
@@ -469,14 +470,14 @@ impl Drop for Stashes {
     }
 }
 
-/// The node of `cpu`, for its stash to tell local objects from remote ones. 6.12's stashes are
-/// not per CPU (see `ffi::current_cpu`) and a kernel without NUMA has one node: no home there.
+/// The node of `cpu`, for its stash to tell local objects from remote ones; a kernel without
+/// NUMA has one node: no home there.
 fn home_of(cpu: usize) -> Option<NodeId> {
-    #[cfg(any(rsh_legacy, rsh_no_numa))]
+    #[cfg(rsh_no_numa)]
     {
         let _ = cpu;
         None
     }
-    #[cfg(not(any(rsh_legacy, rsh_no_numa)))]
+    #[cfg(not(rsh_no_numa))]
     ffi::nodes::cpu_node(cpu)
 }

@@ -48,14 +48,20 @@ pub(crate) fn current_cpu() -> usize {
     unsafe {
         bindings::raw_smp_processor_id() as usize
     }
-    // 6.12's Rust has no helper for the CPU number: spread tasks over the stashes by their
-    // `task_struct` address instead. Stashes are locked, so this stays correct, only less local.
-    #[cfg(rsh_legacy)]
+    // 6.12's Rust has no helper for the CPU number: `task_cpu(current)`, the CPU the scheduler
+    // last put this task on, read from the target's own `struct thread_info` layout.
+    #[cfg(all(rsh_legacy, CONFIG_SMP))]
     {
-        // SAFETY: `get_current()` only reads the current task pointer.
-        let t = unsafe { bindings::get_current() } as usize;
-        (t >> 10) ^ (t >> 17)
+        // SAFETY: `get_current()` returns the running task, valid while it runs; its
+        // `thread_info.cpu` is written by the scheduler when the task moves, and a volatile
+        // read of it is `task_cpu()`'s `READ_ONCE()`.
+        unsafe {
+            let t = bindings::get_current();
+            core::ptr::addr_of!((*t).thread_info.cpu).read_volatile() as usize
+        }
     }
+    #[cfg(all(rsh_legacy, not(CONFIG_SMP)))]
+    0
 }
 
 /// The current time on the monotonic clock, in nanoseconds (`ktime_get()`).

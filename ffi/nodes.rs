@@ -25,8 +25,7 @@ pub(crate) fn nr_node_ids() -> usize {
 ///
 /// The masks change when CPUs come and go, so the answer is a placement hint, never something
 /// correctness may depend on.
-// 6.12's stashes are not per CPU (see `super::current_cpu`): no use for it there.
-#[cfg(not(any(rsh_no_numa, rsh_legacy)))]
+#[cfg(not(rsh_no_numa))]
 pub(crate) fn cpu_node(cpu: usize) -> Option<NodeId> {
     let bits = usize::BITS as usize;
     NodeId::all().find(|nid| {
@@ -51,13 +50,13 @@ pub(crate) fn cpu_node(cpu: usize) -> Option<NodeId> {
 }
 
 /// Words in a `struct cpumask`, from the kernel's own layout.
-#[cfg(not(any(rsh_no_numa, rsh_legacy)))]
+#[cfg(not(rsh_no_numa))]
 const NR_CPUMASK_WORDS: usize =
     core::mem::size_of::<bindings::cpumask>() / core::mem::size_of::<usize>();
 
 /// A `cpumask_var_t`, whichever of its two shapes the kernel has: a one-element array, or a
 /// pointer with `CONFIG_CPUMASK_OFFSTACK`.
-#[cfg(not(any(rsh_no_numa, rsh_legacy)))]
+#[cfg(not(rsh_no_numa))]
 trait CpumaskVar {
     /// The `struct cpumask` behind `var`.
     ///
@@ -67,14 +66,14 @@ trait CpumaskVar {
     unsafe fn mask(var: *const Self) -> *const bindings::cpumask;
 }
 
-#[cfg(not(any(rsh_no_numa, rsh_legacy)))]
+#[cfg(not(rsh_no_numa))]
 impl CpumaskVar for [bindings::cpumask; 1] {
     unsafe fn mask(var: *const Self) -> *const bindings::cpumask {
         var.cast()
     }
 }
 
-#[cfg(not(any(rsh_no_numa, rsh_legacy)))]
+#[cfg(not(rsh_no_numa))]
 impl CpumaskVar for *mut bindings::cpumask {
     unsafe fn mask(var: *const Self) -> *const bindings::cpumask {
         // SAFETY: By the safety requirements `var` points to a live pointer.
