@@ -451,8 +451,9 @@ impl Cache {
 
     /// Frees an object through the current CPU's stash: the fast path. A full stash parks its
     /// older half in the depot, or sends it back to the slabs if the depot is full; a held
-    /// stash sends the object to its slab directly. An object of another cache is refused and
-    /// handed back.
+    /// stash sends the object to its slab directly. An object of another node than the CPU's
+    /// goes to that node's stash instead, if node-exact allocations made one. An object of
+    /// another cache is refused and handed back.
     #[inline]
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
         if obj.cache != self.id {
