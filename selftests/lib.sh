@@ -278,3 +278,29 @@ stress_noder() {
 		try_write "$RSH_CTL" "churn $2 100 0" >/dev/null
 	done
 }
+
+# stress_churner <stop> <prefix> <node>: caches <prefix>0..2 created, given objects on <node>
+# and destroyed, round and round.
+stress_churner() {
+	_i=0
+	while [ ! -e "$1" ]; do
+		_i=$((_i + 1))
+		try_write "$RSH_CTL" "create $2$((_i % 3)) $((64 * (_i % 5 + 1))) 8" >/dev/null
+		try_write "$RSH_CTL" "alloc $2$((_i % 3)) $3 20" >/dev/null
+		try_write "$RSH_CTL" "destroy $2$(((_i + 1) % 3))" >/dev/null
+	done
+}
+
+# stress_start <stop> <prefix> <node>: the whole race workload in the background (two readers,
+# allocators on hp-64 (node 1), hp-256 (node 0) and hp-8192 (any node), a second user of
+# hp-256's node-0 stash, and the churner of caches <prefix>0..2 on <node>); `wait` after
+# creating <stop> ends it.
+stress_start() {
+	stress_reader "$1" &
+	stress_reader "$1" &
+	stress_allocator "$1" hp-64 1 &
+	stress_allocator "$1" hp-256 0 &
+	stress_allocator "$1" hp-8192 any &
+	stress_noder "$1" hp-256 &
+	stress_churner "$1" "$2" "$3" &
+}

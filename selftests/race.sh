@@ -9,22 +9,7 @@ cycles=${RSH_RACE_CYCLES:-200}
 rsh_load
 stop=/tmp/race.stop
 rm -f $stop
-churner() {
-	i=0
-	while [ ! -e $stop ]; do
-		i=$((i + 1))
-		try_write "$RSH_CTL" "create tmp$((i % 3)) $((64 * (i % 5 + 1))) 8" >/dev/null
-		try_write "$RSH_CTL" "alloc tmp$((i % 3)) 1 20" >/dev/null
-		try_write "$RSH_CTL" "destroy tmp$(((i + 1) % 3))" >/dev/null
-	done
-}
-stress_reader $stop &
-stress_reader $stop &
-stress_allocator $stop hp-64 1 &
-stress_allocator $stop hp-256 0 &
-stress_allocator $stop hp-8192 any &
-stress_noder $stop hp-256 &
-churner &
+stress_start $stop tmp 1
 b=$(node_blocks 1 | head -n1)
 t0=$(cut -d. -f1 /proc/uptime)
 for i in $(seq 1 "$cycles"); do

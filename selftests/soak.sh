@@ -5,23 +5,8 @@ duration=${RSH_SOAK_SECONDS:-1800}
 rsh_load
 stop=/tmp/soak.stop
 rm -f $stop
-churner() {
-	i=0
-	while [ ! -e $stop ]; do
-		i=$((i + 1))
-		try_write "$RSH_CTL" "create soak$((i % 3)) $((64 * (i % 5 + 1))) 8" >/dev/null
-		try_write "$RSH_CTL" "alloc soak$((i % 3)) any 20" >/dev/null
-		try_write "$RSH_CTL" "destroy soak$(((i + 1) % 3))" >/dev/null
-	done
-}
 splats() { dmesg | grep -cE 'BUG:|WARNING:|KASAN:|UBSAN:|Oops|suspected memory leak|possible (circular|recursive) locking' || true; }
-stress_reader $stop &
-stress_reader $stop &
-stress_allocator $stop hp-64 1 &
-stress_allocator $stop hp-256 0 &
-stress_allocator $stop hp-8192 any &
-stress_noder $stop hp-256 &
-churner &
+stress_start $stop soak any
 start=$(cut -d. -f1 /proc/uptime)
 next=$((start + 60))
 cycles=0 verified=0 now=$start
