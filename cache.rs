@@ -23,7 +23,7 @@ use crate::{
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
-    percpu::{CpuStash, Stash, Stashes, MAG_MAX, STASH_MAX},
+    percpu::{CpuStash, Stash, Stashes, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
@@ -429,15 +429,23 @@ impl Cache {
         // No partial slab anywhere: a new one, outside every lock, from the local node.
         let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
         let node = self.node(slab.nid()).ok_or(ENOMEM)?;
+        self.take_from_new_slab(self.stashes.current(), node, slab)
+    }
+
+    /// Adds `slab`, new, to `node`'s lists and takes one object from it for the caller and as
+    /// many more as fit into `stash`; what does not fit goes back to the slab.
+    fn take_from_new_slab(&self, stash: &CpuStash, node: &Node, slab: Slab) -> Result<Object> {
+        // The lists must never hold another node's slab.
+        if slab.nid() != node.nid() {
+            return Err(ENOMEM);
+        }
+        let cap = self.stashes.cap();
         let mut batch = [core::ptr::null_mut(); STASH_MAX];
         let want = cap.min(STASH_MAX);
-        let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..want]);
+        let n = node.add_slab_and_alloc_batch(slab, &self.geometry, &mut batch[..want]);
         let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
-        // Keep the rest in the current CPU's stash; whatever does not fit goes back.
         let rest = &batch[1..n];
-        let stashed = self
-            .stashes
-            .current()
+        let stashed = stash
             .try_with(|s| {
                 let k = rest.len().min(s.room(cap));
                 s.spare(cap)[..k].copy_from_slice(&rest[..k]);
@@ -445,7 +453,7 @@ impl Cache {
                 k
             })
             .unwrap_or(0);
-        self.free_batch(&rest[stashed..]);
+        self.free_on_node(Some(node.nid()), &rest[stashed..]);
         Ok(self.object(first))
     }
 
@@ -498,14 +506,7 @@ impl Cache {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
         let n = ns
-            .try_with(|s| {
-                let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
-                if let Err(p) = s.push(p, cap) {
-                    out[n] = p.as_ptr();
-                    return n + 1;
-                }
-                n
-            })
+            .try_with(|s| s.swap_half(p, cap, &mut out))
             .unwrap_or_else(|| {
                 // Held meanwhile: the object goes back to its slab.
                 out[0] = p.as_ptr();
@@ -556,24 +557,7 @@ impl Cache {
             g,
             self.id as usize,
         );
-        // `__GFP_THISNODE` placed it there; the lists must never hold another node's slab.
-        if slab.nid() != nid {
-            return Err(ENOMEM);
-        }
-        let mut batch = [core::ptr::null_mut(); STASH_MAX];
-        let n = node.add_slab_and_alloc_batch(slab, g, &mut batch[..cap.min(STASH_MAX)]);
-        let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
-        let rest = &batch[1..n];
-        let stashed = ns
-            .try_with(|s| {
-                let k = rest.len().min(s.room(cap));
-                s.spare(cap)[..k].copy_from_slice(&rest[..k]);
-                s.filled(k);
-                k
-            })
-            .unwrap_or(0);
-        self.free_on_node(Some(nid), &rest[stashed..]);
-        Ok(self.object(first))
+        self.take_from_new_slab(ns, node, slab)
     }
 
     /// [`Cache::free_fast`] with a full stash: its older half goes to the depot (or the slabs),
@@ -582,15 +566,10 @@ impl Cache {
     fn free_spill(&self, p: NonNull<u8>) {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        let held = self.stashes.current().try_with(|s| {
-            let n = s.take_oldest((cap / 2).min(MAG_MAX), &mut out);
-            if let Err(p) = s.push(p, cap) {
-                // Another task filled this stash meanwhile: the object goes back too.
-                out[n] = p.as_ptr();
-                return n + 1;
-            }
-            n
-        });
+        let held = self
+            .stashes
+            .current()
+            .try_with(|s| s.swap_half(p, cap, &mut out));
         let Some(n) = held else {
             // Held meanwhile: the object goes back to its slab.
             self.free_batch(&[p.as_ptr()]);

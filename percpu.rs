@@ -122,6 +122,23 @@ impl Stash {
         n
     }
 
+    /// Makes room for `p` in a full stash: moves the older half into `out` and stashes `p`;
+    /// returns how many objects `out` got, `p` among them if another task filled the stash
+    /// meanwhile.
+    pub(crate) fn swap_half(
+        &mut self,
+        p: NonNull<u8>,
+        cap: usize,
+        out: &mut [*mut u8; STASH_MAX],
+    ) -> usize {
+        let n = self.take_oldest((cap / 2).min(MAG_MAX), out);
+        if let Err(p) = self.push(p, cap) {
+            out[n] = p.as_ptr();
+            return n + 1;
+        }
+        n
+    }
+
     /// Room left below `cap`.
     pub(crate) fn room(&self, cap: usize) -> usize {
         cap.min(STASH_MAX).saturating_sub(self.len)
