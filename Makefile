@@ -17,15 +17,24 @@
 
 KERNEL ?= 7.3
 LLVM ?= -19
-RUSTC ?= $(if $(wildcard /usr/bin/rustc),/usr/bin/rustc,rustc)
-CLIPPY_DRIVER ?= $(if $(wildcard /usr/bin/clippy-driver),/usr/bin/clippy-driver,clippy-driver)
-BINDGEN ?= $(shell command -v bindgen 2>/dev/null || echo $(HOME)/.cargo/bin/bindgen)
-export KERNEL LLVM RUSTC BINDGEN
 
+# Tools are named here, never looked up: on a fresh machine the harness's own are not installed
+# until scripts/setup-host.sh runs (inside the recipes), and whatever is first on PATH then
+# (rustup's rustc, say) is not what the kernel was built with.
 ifeq ($(KDIR),)
+# The harness kernel, built with the pinned Debian rustc and the bindgen setup installs.
 KDIR := $(shell scripts/kernel.sh --print-dir)
 KDIR_DEP := kernel
+RUSTC ?= /usr/bin/rustc
+CLIPPY_DRIVER ?= /usr/bin/clippy-driver
+BINDGEN ?= $(CURDIR)/build/tools/bin/bindgen
+else
+# Your own kernel: its rustc (checked against the kernel's CONFIG_RUSTC_VERSION_TEXT).
+RUSTC ?= rustc
+CLIPPY_DRIVER ?= clippy-driver
+BINDGEN ?= bindgen
 endif
+export KERNEL LLVM RUSTC BINDGEN
 
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
 	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))

@@ -9,8 +9,8 @@ cd "$TOP"
 rc=0
 srcs=$(git ls-files '*.rs' 2>/dev/null || ls ./*.rs ffi/*.rs)
 src_tree=$(ls -d "$BUILD"/src/linux-source-"$KERNEL"-*/ 2>/dev/null | head -n1)
-if command -v rustfmt >/dev/null && [ -f "$src_tree/.rustfmt.toml" ]; then
-	if ! rustfmt --check --config-path "$src_tree/.rustfmt.toml" $srcs; then
+if [ -x "$RUSTFMT" ] && [ -f "$src_tree/.rustfmt.toml" ]; then
+	if ! "$RUSTFMT" --check --config-path "$src_tree/.rustfmt.toml" $srcs; then
 		echo "rustfmt: the files above need formatting"
 		rc=1
 	fi

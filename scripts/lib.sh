@@ -7,6 +7,7 @@
 #   BUILD    where every generated artefact lives (git-ignored ./build)
 #   LLVM     LLVM suffix passed to kbuild (-19)
 #   RUSTC    the rustc the kernel is built with (/usr/bin/rustc, Debian's)
+#   BINDGEN  the bindgen it is built with (build/tools/bin/bindgen, installed by setup-host.sh)
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 KERNEL=${KERNEL:-7.3}
@@ -19,10 +20,13 @@ LOGS=$BUILD/logs
 
 # The toolchain versions this project is verified with (see README.md).
 RUST_WEB_VERSION=1.85.0+dfsg3-1~deb12u3
-RUST_WEB_PACKAGES="rustc-web rust-web-src libstd-rust-web-dev rust-web-clippy cargo-web"
+RUST_WEB_PACKAGES="rustc-web rust-web-src libstd-rust-web-dev rust-web-clippy rustfmt-web cargo-web"
 BINDGEN_VERSION=0.73.2
 
-BINDGEN=${BINDGEN:-$(command -v bindgen || echo "$HOME/.cargo/bin/bindgen")}
+# Named, never looked up on PATH: a fresh machine may have rustup's tools first there, and the
+# harness's own are only installed by scripts/setup-host.sh (bindgen under build/tools).
+BINDGEN=${BINDGEN:-$BUILD/tools/bin/bindgen}
+RUSTFMT=${RUSTFMT:-/usr/bin/rustfmt}
 
 KBUILD_ARGS="LLVM=$LLVM RUSTC=$RUSTC BINDGEN=$BINDGEN"
 

@@ -15,7 +15,7 @@ for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing="$missing $p"
 done
-for p in rustc-web rust-web-src libstd-rust-web-dev rust-web-clippy; do
+for p in $RUST_WEB_PACKAGES; do
 	v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
 	[ "$v" = "$RUST_WEB_VERSION" ] || missing="$missing $p=$RUST_WEB_VERSION"
 done
@@ -43,10 +43,12 @@ fi
 [ "$($RUSTC --version 2>/dev/null | cut -d' ' -f2)" = "${RUST_WEB_VERSION%%+*}" ] ||
 	die "$RUSTC is not rustc ${RUST_WEB_VERSION%%+*}: $($RUSTC --version 2>&1)"
 
-# bindgen comes from crates.io, built by whatever cargo is on PATH (rustup's
-# or Debian's); its version is what the kernel's Rust support checks.
+# bindgen comes from crates.io, built by Debian's pinned cargo (never by whatever cargo is first
+# on PATH) into build/tools; its version is what the kernel's Rust support checks.
 if [ "$("$BINDGEN" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ]; then
-	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli $BINDGEN_VERSION"
 	run_logged "cargo install bindgen-cli $BINDGEN_VERSION" "$LOGS/bindgen-install.log" \
-		cargo install --locked --force bindgen-cli --version "$BINDGEN_VERSION"
+		env RUSTC=/usr/bin/rustc CARGO_HOME="$BUILD/tools/cargo-home" /usr/bin/cargo install \
+		--locked --force --root "$BUILD/tools" bindgen-cli --version "$BINDGEN_VERSION"
+	[ "$("$BINDGEN" --version 2>/dev/null)" = "bindgen $BINDGEN_VERSION" ] ||
+		die "$BINDGEN is not bindgen $BINDGEN_VERSION after installing it"
 fi
