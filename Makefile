@@ -22,9 +22,11 @@ LLVM ?= -19
 # until scripts/setup-host.sh runs (inside the recipes), and whatever is first on PATH then
 # (rustup's rustc, say) is not what the kernel was built with.
 ifeq ($(KDIR),)
-# The harness kernel, built with the pinned Debian rustc and the bindgen setup installs.
 KDIR := $(shell scripts/kernel.sh --print-dir)
 KDIR_DEP := kernel
+endif
+ifneq ($(wildcard $(KDIR)/.rsh-stamp)$(KDIR_DEP),)
+# A harness kernel, built with the pinned Debian rustc and the bindgen setup installs.
 RUSTC ?= /usr/bin/rustc
 CLIPPY_DRIVER ?= /usr/bin/clippy-driver
 BINDGEN ?= $(CURDIR)/build/tools/bin/bindgen

@@ -15,11 +15,26 @@
 //! The one exception is the test-only `reproduce_offline_uaf` mode, which frees a node's
 //! metadata when its last memory goes away, as SLUB did before Linux 5.12, to show the
 //! use-after-free that rule prevents.
+//!
+//! # Contexts
+//!
+//! The allocation API ([`Cache::alloc`], [`Cache::alloc_fast`], [`Cache::alloc_fast_on`],
+//! [`Cache::free`], [`Cache::free_fast`]) is for process context only, where sleeping is
+//! allowed: its locks are taken without disabling interrupts, a slow path allocates pages and
+//! metadata with `GFP_KERNEL`, and flushes sleep while a stash is held. Kernels with
+//! `CONFIG_DEBUG_ATOMIC_SLEEP` check this on every call (`might_sleep()`).
+//!
+//! # Placement
+//!
+//! Allocations for any node take objects from the CPU's own node first, then from the other
+//! nodes by distance ([`NodeOrder`]), as SLUB's refills and the page allocator's zonelists do;
+//! new slabs come from the page allocator's choice (the local node first), and only where a
+//! slab lands on a node the cache has no metadata for does it retry node by node.
 
 use crate::{
     ffi::{
         self,
-        nodes::{NodeId, NodeMask, NodeState},
+        nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         page::{Pages, Placement},
     },
     node::{Node, PerNodeCounter},
@@ -28,7 +43,7 @@ use crate::{
 };
 use core::{
     ptr::NonNull,
-    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicPtr, AtomicU64, Ordering},
 };
 use kernel::{c_str, prelude::*, sync::Arc};
 
@@ -147,7 +162,7 @@ pub(crate) enum NodeRequest {
 /// exists.
 pub(crate) struct Object {
     ptr: NonNull<u8>,
-    cache: u32,
+    cache: u64,
 }
 
 // SAFETY: An object is plain memory owned by the holder of this value.
@@ -184,27 +199,31 @@ struct NodeSlot(AtomicPtr<Node>);
 /// A cache.
 pub(crate) struct Cache {
     spec: CacheSpec,
-    id: u32,
+    id: u64,
     geometry: Geometry,
     stashes: Stashes,
     nodes: KVec<NodeSlot>,
     mem_nodes: Arc<NodeMask>,
+    order: Arc<NodeOrder>,
     stats: CacheStats,
     reproduce_uaf: bool,
 }
 
-/// Makes cache ids unique among live caches (it would take 2^32 creations to wrap), so objects
-/// and slabs can tell whether they are used through their own cache.
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+/// Makes cache ids unique for the life of the module, so objects and slabs can tell whether
+/// they are used through their own cache: 64 bits never wrap (a creation per nanosecond would
+/// take 584 years), where 32 bits would after 2^32 creations and let a free through another
+/// cache's id.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Cache {
     /// Creates an empty cache with no node metadata yet.
     ///
     /// `mem_nodes` is the registry's set of nodes that have memory; allocations only target
-    /// nodes in it.
+    /// nodes in it, nearest first by `order`.
     pub(crate) fn new(
         spec: &CacheSpec,
         mem_nodes: Arc<NodeMask>,
+        order: Arc<NodeOrder>,
         reproduce_uaf: bool,
     ) -> Result<Arc<Self>> {
         let geometry = Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?;
@@ -220,6 +239,7 @@ impl Cache {
                 geometry,
                 nodes,
                 mem_nodes,
+                order,
                 stats: CacheStats {
                     fallbacks: PerNodeCounter::new(GFP_KERNEL)?,
                     meta_allocs: PerNodeCounter::new(GFP_KERNEL)?,
@@ -366,6 +386,7 @@ impl Cache {
     /// Allocates an object as `req` asks. Fails with `ENOMEM` and changes nothing else if no
     /// memory is available where the request allows it.
     pub(crate) fn alloc(&self, req: NodeRequest) -> Result<Object> {
+        ffi::might_sleep!();
         match req {
             NodeRequest::Any => self.alloc_any(),
             NodeRequest::Exact(nid) if self.usable(nid) => self.alloc_on(nid),
@@ -387,6 +408,7 @@ impl Cache {
     /// lists directly, as [`Cache::alloc`] would give it.
     #[inline]
     pub(crate) fn alloc_fast(&self) -> Result<Object> {
+        ffi::might_sleep!();
         // Only a stash hit is inlined: refills have a large frame (a batch on the stack) that
         // the hit should not pay for.
         match self.stashes.current().try_with(Stash::pop) {
@@ -402,19 +424,21 @@ impl Cache {
     fn alloc_refill(&self) -> Result<Object> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
-        let Some(mut s) = self.stashes.current().try_lock() else {
+        let cs = self.stashes.current();
+        let home = cs.home();
+        let Some(mut s) = cs.try_lock() else {
             return self.alloc_any();
         };
         if let Some(p) = s.pop() {
             return Ok(self.object(p));
         }
-        // Empty: a magazine from the depot, else partial slabs, one node lock per node.
+        // Empty: a magazine from the depot, else partial slabs, the CPU's node first and then
+        // the others by distance, one node lock per node.
         let n = self.stashes.depot().take(s.spare(cap));
         if n > 0 {
             s.filled(n);
         } else {
-            for nid in self.mem_nodes.iter() {
-                let Some(node) = self.node(nid) else { continue };
+            for node in self.nodes_near(home) {
                 let n = node.alloc_batch(g, s.spare(cap));
                 if n > 0 {
                     s.filled(n);
@@ -427,9 +451,41 @@ impl Cache {
         }
         drop(s);
         // No partial slab anywhere: a new one, outside every lock, from the local node.
-        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
-        let node = self.node(slab.nid()).ok_or(ENOMEM)?;
-        self.take_from_new_slab(self.stashes.current(), node, slab)
+        let (slab, node) = self.new_slab(home)?;
+        self.take_from_new_slab(cs, node, slab)
+    }
+
+    /// The metadata of every node allocations may take objects from, nearest to `home` first.
+    fn nodes_near(&self, home: Option<NodeId>) -> impl Iterator<Item = &Node> {
+        self.order
+            .from(home)
+            .filter(|&nid| self.mem_nodes.contains(nid))
+            .filter_map(|nid| self.node(nid))
+    }
+
+    /// A new slab for an allocation for any node, and the metadata of the node it is on.
+    ///
+    /// The page allocator picks the node (the local one first). A slab that lands on a node
+    /// the cache has no metadata for (one whose metadata could not be allocated when it got
+    /// its memory) goes back, and the nodes that can take slabs are tried in order of distance
+    /// from `home` instead.
+    fn new_slab(&self, home: Option<NodeId>) -> Result<(Slab, &Node)> {
+        let g = &self.geometry;
+        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id)?;
+        if let Some(node) = self.node(slab.nid()) {
+            return Ok((slab, node));
+        }
+        drop(slab);
+        for nid in self.order.from(home) {
+            if !self.usable(nid) {
+                continue;
+            }
+            let Some(node) = self.node(nid) else { continue };
+            if let Ok(pages) = Pages::alloc(Placement::Exact(nid), g.order) {
+                return Ok((Slab::new(pages, g, self.id)?, node));
+            }
+        }
+        Err(ENOMEM)
     }
 
     /// Adds `slab`, new, to `node`'s lists and takes one object from it for the caller and as
@@ -464,6 +520,7 @@ impl Cache {
     /// another cache is refused and handed back.
     #[inline]
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
+        ffi::might_sleep!();
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
@@ -521,6 +578,7 @@ impl Cache {
     /// allowed to sleep, as for every allocation of new slabs here.
     #[inline]
     pub(crate) fn alloc_fast_on(&self, nid: NodeId) -> Result<Object> {
+        ffi::might_sleep!();
         if !self.usable(nid) {
             return Err(ENOMEM);
         }
@@ -552,11 +610,7 @@ impl Cache {
             return Ok(self.object(p));
         }
         drop(s);
-        let slab = Slab::new(
-            Pages::alloc(Placement::Exact(nid), g.order)?,
-            g,
-            self.id as usize,
-        );
+        let slab = Slab::new(Pages::alloc(Placement::Exact(nid), g.order)?, g, self.id)?;
         self.take_from_new_slab(ns, node, slab)
     }
 
@@ -578,6 +632,24 @@ impl Cache {
         if !self.stashes.depot().put(&out[..n]) {
             self.free_batch(&out[..n]);
         }
+    }
+
+    /// Gives the objects in CPU `cpu`'s stash back to their slabs: the CPU went offline, and
+    /// objects parked there would keep their slabs (and the memory under them) from going away.
+    /// Process context only: waits, sleeping, for a task that holds the stash.
+    pub(crate) fn flush_cpu(&self, cpu: usize) {
+        let Some(cs) = self.stashes.cpu(cpu) else {
+            return;
+        };
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
+        self.free_batch(&out[..n]);
+    }
+
+    /// Records that CPU `cpu`, which just came online, is on node `nid`: its stash then
+    /// refills from that node first and sends other nodes' objects to their node stashes.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        self.stashes.set_cpu_home(cpu, nid);
     }
 
     /// Gives every object in every CPU's and node's stash and in the depot back to its slab.
@@ -645,7 +717,7 @@ impl Cache {
         let freed = nid.and_then(|nid| self.node(nid)).map(|node| {
             // SAFETY: Distinct live objects of this cache (stashed, so free as far as their
             // users are concerned) on slabs of node `nid`.
-            unsafe { node.free_many(objs, &self.geometry, self.id as usize) }
+            unsafe { node.free_many(objs, &self.geometry, self.id) }
         });
         if !matches!(freed, Some(Ok(()))) {
             pr_err!(
@@ -663,23 +735,20 @@ impl Cache {
             return Ok(self.object(ptr));
         }
         let pages = Pages::alloc(Placement::Exact(nid), g.order)?;
-        self.add_slab(node, Slab::new(pages, g, self.id as usize))
+        self.add_slab(node, Slab::new(pages, g, self.id)?)
     }
 
-    /// Allocates anywhere: a partial slab on any node first, then a new slab wherever the page
-    /// allocator finds memory.
+    /// Allocates anywhere: a partial slab first, the CPU's node's then the others' by distance,
+    /// then a new slab wherever the page allocator finds memory.
     fn alloc_any(&self) -> Result<Object> {
         let g = &self.geometry;
-        for nid in self.mem_nodes.iter() {
-            if let Some(ptr) = self.node(nid).and_then(|n| n.alloc(g)) {
+        let home = self.stashes.current().home();
+        for node in self.nodes_near(home) {
+            if let Some(ptr) = node.alloc(g) {
                 return Ok(self.object(ptr));
             }
         }
-        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
-        // A node gets metadata before its memory becomes usable, so only a failed allocation
-        // at `NODE_ADDED_FIRST_MEMORY` (see `crate::registry`) can leave it missing; the slab is
-        // then freed again.
-        let node = self.node(slab.nid()).ok_or(ENOMEM)?;
+        let (slab, node) = self.new_slab(home)?;
         self.add_slab(node, slab)
     }
 
@@ -697,12 +766,13 @@ impl Cache {
     ///
     /// An object of another cache is refused with `EINVAL` and handed back.
     pub(crate) fn free(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
+        ffi::might_sleep!();
         let Some(node) = self.nid_of(&obj).and_then(|nid| self.node(nid)) else {
             return Err((EINVAL, obj));
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
         // match) on a slab of the node `nid_of` read from its slab.
-        match unsafe { node.free(obj.ptr, &self.geometry, self.id as usize) } {
+        match unsafe { node.free(obj.ptr, &self.geometry, self.id) } {
             Ok(()) => Ok(()),
             Err(e) => Err((e, obj)),
         }

@@ -181,7 +181,7 @@ impl Node {
     /// # Safety
     ///
     /// `obj` must be a live object of cache `cache_id` (geometry `g`) from a slab of this node.
-    pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: usize) -> Result {
+    pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: u64) -> Result {
         // SAFETY: Forwarded from our own safety requirements.
         unsafe { self.free_many(&[obj.as_ptr()], g, cache_id) }
     }
@@ -198,7 +198,7 @@ impl Node {
         &self,
         objs: &[*mut u8],
         g: &Geometry,
-        cache_id: usize,
+        cache_id: u64,
     ) -> Result {
         let mut released = SlabDrain::new();
         let result = {

@@ -13,8 +13,11 @@
 //!   (the counterpart of SLUB's `local_trylock_t`). The fast paths only *try* to take it: if
 //!   another task holds it (one preempted in the middle of a fast path, or a flush from
 //!   another CPU), they take the node-locked slow path instead and never wait. Flushes
-//!   (shrink, a node losing its last memory, cache destruction) wait for it, spinning: a
-//!   holder never sleeps, so it lets go within a few instructions of running again.
+//!   (shrink, a node losing its last memory, a CPU going offline, cache destruction) wait for
+//!   it by sleeping between tries, never by spinning: the holder may be preempted (by the
+//!   flushing task itself, if that runs at a higher priority on the same CPU) or, on
+//!   PREEMPT_RT, blocked on `Node::lists`, which is a sleeping lock there, and only gets to run
+//!   and let go if the flush gives up the CPU. Flushes therefore run in process context only.
 //!   A task that migrates after picking a stash still uses it correctly, only less locally.
 //!   The flag is a try-lock rather than a `SpinLock` because the fast path must not pay for
 //!   a preemption-disabling lock call pair (Rust in 7.3 has no `preempt_disable()`); the
@@ -41,10 +44,15 @@
 //! pointer slot per possible node, set once from null, freed with the cache, like the node
 //! metadata). They are `CpuStash`es too, shared by every CPU, behind the same try-lock flag:
 //! two CPUs allocating on one remote node at once make one of them take the node-locked path.
-//! A CPU stash knows its CPU's node (its `home`); a free of an object of another node goes to
-//! that node's stash when there is one, so CPU stashes keep to local objects, as SLUB keeps
-//! remote objects out of its sheaves. A node stash's objects come from and go back to its own
-//! node's slabs only, never through the depot.
+//! A CPU stash knows its CPU's node (its `home`, set when the stash is made and again each
+//! time the CPU comes online, see [`crate::registry`]); a free of an object of another node
+//! goes to that node's stash when there is one, so CPU stashes keep to local objects, as SLUB
+//! keeps remote objects out of its sheaves, and refills take the home node's partial slabs
+//! first, then the other nodes' by distance. A node stash's objects come from and go back to
+//! its own node's slabs only, never through the depot.
+//!
+//! When a CPU goes offline its stash is given back to the slabs (SLUB's `slub_cpu_dead()`), so
+//! objects parked there do not keep their slabs, and the memory under them, from going away.
 //!
 //! Objects in a stash or the depot are allocated as far as their slabs are concerned: the
 //! node counters (`objects`, SLUB's format) include them, and `cpu_stashed` says how many
@@ -59,7 +67,7 @@ use core::{
     cell::UnsafeCell,
     ops::{Deref, DerefMut},
     ptr::NonNull,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicUsize, Ordering},
 };
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
@@ -168,8 +176,9 @@ pub(crate) struct CpuStash {
     stash: UnsafeCell<Stash>,
     busy: AtomicBool,
     len: AtomicUsize,
-    /// A CPU stash: the node of its CPU, if known. A node stash: its node.
-    home: Option<NodeId>,
+    /// A CPU stash: the node of its CPU, if known (-1 if not), updated when the CPU comes
+    /// online. A node stash: its node, for good.
+    home: AtomicI32,
 }
 
 // SAFETY: The array is only reached through a `StashGuard`, of which at most one exists (type
@@ -187,15 +196,25 @@ impl CpuStash {
             }),
             busy: AtomicBool::new(false),
             len: AtomicUsize::new(0),
-            home,
+            home: AtomicI32::new(home.map_or(-1, |n| n.as_c_int())),
         })
     }
 
     /// The node whose objects this stash is for: its CPU's node (a CPU stash), or its node (a
     /// node stash).
+    ///
+    /// A placement hint only: a CPU's node is set again when it comes online, and a task may
+    /// use a stash of a CPU it has just left.
     #[inline]
     pub(crate) fn home(&self) -> Option<NodeId> {
-        self.home
+        u64::try_from(self.home.load(Ordering::Relaxed))
+            .ok()
+            .and_then(NodeId::new)
+    }
+
+    /// Records the node of the stash's CPU, which just came online.
+    fn set_home(&self, nid: NodeId) {
+        self.home.store(nid.as_c_int(), Ordering::Relaxed);
     }
 
     /// Takes the stash if no one holds it; `None` otherwise, without waiting.
@@ -208,15 +227,18 @@ impl CpuStash {
         Some(StashGuard(self))
     }
 
-    /// Takes the stash, waiting for its holder to let it go: for flushes, off the fast path.
+    /// Takes the stash, sleeping until its holder lets it go: for flushes, off the fast path.
+    ///
+    /// Process context only. The wait sleeps between tries rather than spinning, so that a
+    /// holder that is not running (preempted on this CPU, or blocked on a sleeping lock on
+    /// PREEMPT_RT) gets the CPU and finishes; a holder never waits for anything a flush holds.
     pub(crate) fn lock(&self) -> StashGuard<'_> {
+        ffi::might_sleep!();
         loop {
             if let Some(g) = self.try_lock() {
                 return g;
             }
-            while self.busy.load(Ordering::Relaxed) {
-                core::hint::spin_loop();
-            }
+            ffi::sleep_briefly();
         }
     }
 
@@ -455,9 +477,21 @@ impl Stashes {
         cpus.get(ffi::current_cpu()).unwrap_or(&cpus[0])
     }
 
-    /// Every stash.
+    /// Every CPU's stash (node stashes: [`Stashes::nodes`]).
     pub(crate) fn all(&self) -> impl Iterator<Item = &CpuStash> {
         self.cpus.iter().map(|c| &**c)
+    }
+
+    /// CPU `cpu`'s stash; `None` beyond `nr_cpu_ids`.
+    pub(crate) fn cpu(&self, cpu: usize) -> Option<&CpuStash> {
+        self.cpus.get(cpu).map(|c| &**c)
+    }
+
+    /// Records that CPU `cpu`, which just came online, is on node `nid`.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        if let Some(cs) = self.cpu(cpu) {
+            cs.set_home(nid);
+        }
     }
 
     /// The depot.
@@ -487,14 +521,9 @@ impl Drop for Stashes {
     }
 }
 
-/// The node of `cpu`, for its stash to tell local objects from remote ones; a kernel without
-/// NUMA has one node: no home there.
+/// The node of `cpu`, for its stash to tell local objects from remote ones, if the CPU is
+/// online (one that is not gets its node when it comes online); a kernel without NUMA has one
+/// node: no home there.
 fn home_of(cpu: usize) -> Option<NodeId> {
-    #[cfg(rsh_no_numa)]
-    {
-        let _ = cpu;
-        None
-    }
-    #[cfg(not(rsh_no_numa))]
     ffi::nodes::cpu_node(cpu)
 }

@@ -8,13 +8,15 @@
 //! Locks, outermost first; a lock is only ever taken with the ones above it held, never the
 //! other way round:
 //!
-//! 1. The kernel's `device_hotplug_lock` and `mem_hotplug_lock`, held by the hotplug core
-//!    around every node notifier call ([`crate::notifier`]).
+//! 1. The kernel's `cpu_hotplug_lock`, then `device_hotplug_lock` and `mem_hotplug_lock`,
+//!    held by the hotplug core around every node notifier call and every CPU hotplug callback
+//!    ([`crate::notifier`]; memory hotplug takes `cpu_hotplug_lock` for reading first).
 //! 2. `Control::kept` ([`crate::control`]): the objects the test controls keep.
 //! 3. `Registry::inner`, this module's mutex: the cache list, and the only context in which
 //!    node metadata is published ([`Cache::install_node`]) and `mem_nodes` is written. Creating
-//!    and destroying a cache (with its sysfs directory) and handling a node event each hold
-//!    it throughout, so the two never interleave.
+//!    and destroying a cache (with its sysfs directory), handling a node event and handling a
+//!    CPU coming online or going offline each hold it throughout, so none of them interleave.
+//!    Nothing waits for a hotplug lock with it held.
 //! 4. `Node::lists` ([`crate::node`]): a spinlock, innermost, held for list surgery only.
 //!
 //! Lock-free paths, and why they are safe:
@@ -32,14 +34,14 @@ use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::{Cache, CacheName, CacheSpec},
     ffi::{
-        nodes::{NodeId, NodeMask, NodeState},
+        nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         notifier::NodeEvent,
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
     node::{Node, PerNodeCounter},
     sysfs::{CacheDir, RootDir},
 };
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -119,10 +121,16 @@ pub(crate) struct Registry {
     /// `NODE_ADDING_FIRST_MEMORY`, cleared at `NODE_REMOVED_LAST_MEMORY` and
     /// `NODE_CANCEL_ADDING_FIRST_MEMORY`. New caches get metadata for these nodes.
     mem_nodes: Arc<NodeMask>,
+    /// Every node, nearest first, from each node: the order allocations fall back in.
+    order: Arc<NodeOrder>,
     events: Arc<EventCounts>,
     cache_kind: Arc<SysfsKind<CacheDir>>,
     root: SysfsDir<RootDir>,
     reproduce_uaf: bool,
+    /// TEST ONLY (the `skip_adding` control): a node whose next `NODE_ADDING_FIRST_MEMORY` is
+    /// not handled, as if the module were loaded between it and `NODE_ADDED_FIRST_MEMORY`;
+    /// -1 for none.
+    skip_adding: AtomicI32,
 }
 
 impl Registry {
@@ -144,10 +152,12 @@ impl Registry {
             try_pin_init!(Self {
                 inner <- new_mutex!(Inner { caches: KVec::new() }, "rust_slab_hp::Registry::inner"),
                 mem_nodes,
+                order: Arc::new(NodeOrder::new(GFP_KERNEL)?, GFP_KERNEL)?,
                 events,
                 cache_kind: SysfsKind::new(0o444)?,
                 root,
                 reproduce_uaf,
+                skip_adding: AtomicI32::new(-1),
             }),
             GFP_KERNEL,
         )
@@ -172,12 +182,20 @@ impl Registry {
     ///
     /// `EEXIST` if a cache has that name; nothing is left behind on any error.
     pub(crate) fn create(&self, spec: &CacheSpec) -> Result<Arc<Cache>> {
-        let mut inner = self.inner.lock();
+        let mut locked = self.lock();
+        // Nodes whose metadata could not be allocated when they got memory: try again.
+        locked.adopt_nodes_with_memory();
+        let inner = &mut locked.inner;
         if inner.caches.iter().any(|e| e.cache().name() == &spec.name) {
             return Err(EEXIST);
         }
         inner.caches.reserve(1, GFP_KERNEL)?;
-        let cache = Cache::new(spec, self.mem_nodes.clone(), self.reproduce_uaf)?;
+        let cache = Cache::new(
+            spec,
+            self.mem_nodes.clone(),
+            self.order.clone(),
+            self.reproduce_uaf,
+        )?;
         for nid in self.mem_nodes.iter() {
             // A fresh cache has empty slots: installing cannot collide.
             let _ = cache.install_node(KBox::pin_init(Node::new(nid), GFP_KERNEL)?);
@@ -198,19 +216,20 @@ impl Registry {
 
     /// Removes cache `name` and its sysfs directory; `EINVAL` if there is none.
     ///
+    /// The mutex is held until the directory is gone, so the name is only free again once its
+    /// directory is (a create of the same name in between would find sysfs still holding it).
+    /// Removing the directory waits for sysfs reads in progress, which take no lock of ours.
     /// The cache itself is freed when the last `Arc` to it goes, after the directory.
     pub(crate) fn destroy(&self, name: &CacheName) -> Result {
-        let entry = {
-            let mut inner = self.inner.lock();
-            let i = inner
-                .caches
-                .iter()
-                .position(|e| e.cache().name() == name)
-                .ok_or(EINVAL)?;
-            inner.caches.remove(i).ok().ok_or(EINVAL)?
-        };
-        // Removing the directory waits for sysfs readers; no lock is held meanwhile.
+        let mut inner = self.inner.lock();
+        let i = inner
+            .caches
+            .iter()
+            .position(|e| e.cache().name() == name)
+            .ok_or(EINVAL)?;
+        let entry = inner.caches.remove(i).ok().ok_or(EINVAL)?;
         drop(entry);
+        drop(inner);
         Ok(())
     }
 
@@ -233,6 +252,22 @@ impl Registry {
             out.push(e.cache().clone(), GFP_KERNEL)?;
         }
         Ok(out)
+    }
+
+    /// TEST ONLY: the next `NODE_ADDING_FIRST_MEMORY` of node `nid` goes unhandled, as if the
+    /// module were loaded between it and `NODE_ADDED_FIRST_MEMORY` (see `crate::notifier`).
+    pub(crate) fn skip_next_adding(&self, nid: NodeId) {
+        self.skip_adding.store(nid.as_c_int(), Ordering::Relaxed);
+    }
+
+    /// Whether `event` for `nid` is the one [`Registry::skip_next_adding`] asked to miss; it
+    /// is missed only once.
+    pub(crate) fn misses(&self, event: NodeEvent, nid: NodeId) -> bool {
+        event == NodeEvent::AddingFirst
+            && self
+                .skip_adding
+                .compare_exchange(nid.as_c_int(), -1, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Counts one node event.
@@ -289,6 +324,35 @@ impl Locked<'_> {
             let _ = cache.install_node(node);
         }
         Ok(())
+    }
+
+    /// Gives every cache metadata for each node that has memory but was left out when it got
+    /// it (the allocation failed at `NODE_ADDED_FIRST_MEMORY`), and lets allocations target
+    /// the nodes that now have it everywhere. Failures are left for the next try.
+    pub(crate) fn adopt_nodes_with_memory(&self) {
+        for nid in NodeId::all() {
+            if nid.has(NodeState::Memory)
+                && !self.registry.mem_nodes.contains(nid)
+                && self.add_node(nid, false).is_ok()
+            {
+                pr_info!("node {}: metadata allocated after all\n", nid.index());
+                self.set_has_memory(nid, true);
+            }
+        }
+    }
+
+    /// Records, for every cache, that CPU `cpu`, which just came online, is on node `nid`.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        for e in self.inner.caches.iter() {
+            e.cache().set_cpu_home(cpu, nid);
+        }
+    }
+
+    /// Gives the objects in CPU `cpu`'s stash of every cache back to their slabs.
+    pub(crate) fn flush_cpu(&self, cpu: usize) {
+        for e in self.inner.caches.iter() {
+            e.cache().flush_cpu(cpu);
+        }
     }
 
     /// Records whether node `nid` has memory: new caches get metadata for it, and allocations
