@@ -646,6 +646,23 @@ impl Cache {
         self.free_batch(&out[..n]);
     }
 
+    /// TEST ONLY (the `hold_stash` control): holds the current CPU's stash for `ms`
+    /// milliseconds, asleep, as a holder that is not running would (one preempted, or blocked
+    /// on `Node::lists` on PREEMPT_RT). Fast paths meanwhile take the node-locked path; a flush
+    /// waits.
+    pub(crate) fn hold_cpu_stash(&self, ms: u32) {
+        let cpu = ffi::current_cpu();
+        let held = self.stashes.current().lock();
+        pr_info!(
+            "{}: holding the stash of CPU {} for {} ms (test only)\n",
+            self.name().as_str(),
+            cpu,
+            ms
+        );
+        ffi::msleep(ms);
+        drop(held);
+    }
+
     /// Records that CPU `cpu`, which just came online, is on node `nid`: its stash then
     /// refills from that node first and sends other nodes' objects to their node stashes.
     pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {

@@ -21,6 +21,8 @@
 //!                                          FIFO order (EIO)
 //! bench   <workload> <size> <iters> <reps> the benchmark against SLUB (crate::bench)
 //! statread <cache> <idle|locked> <n>       time n statistics renders (crate::bench)
+//! hold_stash <cache> <ms>                  TEST ONLY: hold the CPU's stash of the cache for ms
+//!                                          milliseconds, asleep: a holder that is not running
 //! skip_adding <node>                       TEST ONLY: the node's next NODE_ADDING_FIRST_MEMORY
 //!                                          is not handled, as if the module were loaded
 //!                                          between it and NODE_ADDED_FIRST_MEMORY
@@ -71,6 +73,7 @@ verify  [cache]
 churn   <cache> <n> [node]
 bench   <pair|batch64|batch4096|pair2|cross|remote<node>> <size> <iters> <reps>
 statread <cache> <idle|locked> <n>
+hold_stash <cache> <ms>
 skip_adding <node>
 ";
 
@@ -102,6 +105,7 @@ enum Command {
     Verify(Option<CacheName>),
     Churn(CacheName, usize, Option<NodeId>),
     SkipAdding(NodeId),
+    HoldStash(CacheName, u32),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
     Bench {
@@ -181,6 +185,13 @@ impl Command {
                     Some(parse_count(args[3])?)
                 },
             },
+            (b"hold_stash", 3) => Self::HoldStash(
+                CacheName::new(args[1])?,
+                match parse_usize(args[2])? {
+                    ms @ 1..=10_000 => ms as u32,
+                    _ => return Err(EINVAL),
+                },
+            ),
             (b"skip_adding", 2) => match parse_node(args[1])? {
                 NodeArg::Node(nid) => Self::SkipAdding(nid),
                 _ => return Err(EINVAL),
@@ -433,6 +444,11 @@ impl Control {
                 } else {
                     Err(EIO)
                 }
+            }
+            Command::HoldStash(name, ms) => {
+                drop(kept);
+                self.registry.find(&name)?.hold_cpu_stash(ms);
+                Ok(())
             }
             Command::SkipAdding(nid) => {
                 self.registry.skip_next_adding(nid);

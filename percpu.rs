@@ -234,11 +234,16 @@ impl CpuStash {
     /// PREEMPT_RT) gets the CPU and finishes; a holder never waits for anything a flush holds.
     pub(crate) fn lock(&self) -> StashGuard<'_> {
         ffi::might_sleep!();
+        // A holder lets go within microseconds of running again, so the first waits are short;
+        // one that is not running can take a while, so the waits double, up to 2 ms, rather
+        // than wake the flush tens of thousands of times a second.
+        let mut wait_us = 20;
         loop {
             if let Some(g) = self.try_lock() {
                 return g;
             }
-            ffi::sleep_briefly();
+            ffi::sleep_us(wait_us);
+            wait_us = (wait_us * 2).min(2000);
         }
     }
 

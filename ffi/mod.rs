@@ -34,12 +34,13 @@ pub(crate) fn msleep(ms: u32) {
     unsafe { bindings::msleep(ms) };
 }
 
-/// Sleeps for a short while (50 to 100 microseconds), uninterruptibly: a wait that lets
-/// whatever it waits for run (see `CpuStash::lock`). Process context only.
-pub(crate) fn sleep_briefly() {
+/// Sleeps, uninterruptibly, for `us` to `1.5 * us` microseconds: a wait that lets whatever it
+/// waits for run (see `CpuStash::lock`). Process context only.
+pub(crate) fn sleep_us(us: u32) {
+    let us = us as kernel::ffi::c_ulong;
     // SAFETY: `usleep_range_state()` only needs process context, which its callers (flushes)
     // have; `might_sleep()` checks that in debug kernels.
-    unsafe { bindings::usleep_range_state(50, 100, bindings::TASK_UNINTERRUPTIBLE) };
+    unsafe { bindings::usleep_range_state(us, us + us / 2, bindings::TASK_UNINTERRUPTIBLE) };
 }
 
 /// Reports, in kernels with `CONFIG_DEBUG_ATOMIC_SLEEP`, a caller that may not sleep: the

@@ -77,7 +77,7 @@ for d in $dist; do
 	args+=(-numa "dist,src=${d%%:*},dst=$(echo "$d" | cut -d: -f2),val=${d##*:}")
 done
 args+=(-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio"
-	-append "console=ttyS0 movable_node panic=-1 printk.time=1 rsh.suite=$suite $append"
+	-append "console=ttyS0 movable_node panic=-1 printk.time=1 no_timer_check rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
 
 say "VM $KERNEL/$tag: suite '$suite', $((nodes + 1)) nodes, $accel, timeout ${timeout}s"
