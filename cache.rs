@@ -4,17 +4,18 @@
 //!
 //! # The node table
 //!
-//! Each cache has one slot per possible node (`nr_node_ids`). A slot is filled at most once,
-//! with a compare-and-exchange from null, by the registry under its mutex (at cache creation
-//! and when a node gets its first memory); it is emptied only by [`Cache`]'s `Drop`. Readers
-//! (allocation, free, stats) load slots with acquire ordering and no lock: a non-null slot is a
-//! [`Node`] that stays valid for the life of the cache. This is the rule of "mm, slub: stop
-//! freeing kmem_cache_node structures on node offline": the metadata of a node that lost its
-//! memory is kept, so no lock-free reader can ever see it freed.
+//! Each cache has one slot per possible node (`nr_node_ids`), a [`SetOnceBox`]: filled at most
+//! once by the registry under its mutex (at cache creation and when a node gets its first
+//! memory), emptied only when the cache is dropped. Readers (allocation, free, stats) load
+//! slots with acquire ordering and no lock: a filled slot is a [`Node`] that stays valid for
+//! the life of the cache. This is the rule of "mm, slub: stop freeing kmem_cache_node
+//! structures on node offline": the metadata of a node that lost its memory is kept, so no
+//! lock-free reader can ever see it freed.
 //!
-//! The one exception is the test-only `reproduce_offline_uaf` mode, which frees a node's
-//! metadata when its last memory goes away, as SLUB did before Linux 5.12, to show the
-//! use-after-free that rule prevents.
+//! The one way around it is [`Cache::free_node_like_pre_5_12`], an `unsafe` function whose
+//! contract is exactly that rule; only the test-only `reproduce_offline_uaf` mode calls it, and
+//! breaks the contract on purpose, as SLUB did before Linux 5.12, to show the use-after-free
+//! that rule prevents.
 //!
 //! # Contexts
 //!
@@ -37,19 +38,17 @@ use crate::{
         nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         page::{Pages, Placement},
     },
-    node::{Node, PerNodeCounter},
-    percpu::{CpuStash, Stash, Stashes, STASH_MAX},
+    counters::PerNodeCounter,
+    node::Node,
+    once::SetOnceBox,
+    percpu::{LockedStash, Stash, Stashes, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
     ptr::NonNull,
-    sync::atomic::{AtomicPtr, AtomicU64, Ordering},
+    sync::atomic::{AtomicU64, Ordering},
 };
 use kernel::{c_str, prelude::*, sync::Arc};
-
-/// How long a stats read holds a node pointer before using it in `reproduce_offline_uaf` mode:
-/// long enough for a concurrent offline to free the node under it.
-const UAF_WINDOW_MS: u32 = 20;
 
 /// The longest cache name, without the terminating NUL.
 pub(crate) const MAX_NAME: usize = 31;
@@ -193,20 +192,16 @@ pub(crate) struct CacheStats {
     pub(crate) shrunk: PerNodeCounter,
 }
 
-/// A slot of the node table.
-struct NodeSlot(AtomicPtr<Node>);
-
 /// A cache.
 pub(crate) struct Cache {
     spec: CacheSpec,
     id: u64,
     geometry: Geometry,
     stashes: Stashes,
-    nodes: KVec<NodeSlot>,
+    nodes: KVec<SetOnceBox<Node>>,
     mem_nodes: Arc<NodeMask>,
     order: Arc<NodeOrder>,
     stats: CacheStats,
-    reproduce_uaf: bool,
 }
 
 /// Makes cache ids unique for the life of the module, so objects and slabs can tell whether
@@ -224,12 +219,11 @@ impl Cache {
         spec: &CacheSpec,
         mem_nodes: Arc<NodeMask>,
         order: Arc<NodeOrder>,
-        reproduce_uaf: bool,
     ) -> Result<Arc<Self>> {
         let geometry = Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?;
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
-            nodes.push(NodeSlot(AtomicPtr::new(core::ptr::null_mut())), GFP_KERNEL)?;
+            nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
         }
         Ok(Arc::new(
             Self {
@@ -247,7 +241,6 @@ impl Cache {
                     meta_frees: PerNodeCounter::new(GFP_KERNEL)?,
                     shrunk: PerNodeCounter::new(GFP_KERNEL)?,
                 },
-                reproduce_uaf,
             },
             GFP_KERNEL,
         )?)
@@ -292,33 +285,26 @@ impl Cache {
         }
     }
 
-    fn slot(&self, nid: NodeId) -> &AtomicPtr<Node> {
+    fn slot(&self, nid: NodeId) -> &SetOnceBox<Node> {
         // `nodes` has `nr_node_ids()` slots and `nid < nr_node_ids()`.
-        &self.nodes[nid.index()].0
+        &self.nodes[nid.index()]
     }
 
-    /// Node `nid`'s metadata, if it was ever allocated.
+    /// Node `nid`'s metadata, if it was ever allocated; it stays valid while the cache does.
+    #[inline]
     pub(crate) fn node(&self, nid: NodeId) -> Option<&Node> {
-        let p = self.slot(nid).load(Ordering::Acquire);
-        // SAFETY: A non-null slot holds a `Node` published by `install_node` that is freed only
-        // by `drop` (module documentation), which cannot run while `&self` exists. (In
-        // `reproduce_offline_uaf` mode this is exactly what stops being true.)
-        unsafe { p.as_ref() }
+        self.slot(nid).as_ref()
     }
 
     /// Whether node `nid` has metadata.
     pub(crate) fn has_node(&self, nid: NodeId) -> bool {
-        !self.slot(nid).load(Ordering::Acquire).is_null()
+        self.slot(nid).is_set()
     }
 
     /// Calls `f` for every node that has metadata, without any lock.
     pub(crate) fn for_each_node(&self, mut f: impl FnMut(&Node)) {
         for nid in NodeId::all() {
             if let Some(node) = self.node(nid) {
-                if self.reproduce_uaf {
-                    // The window a pre-5.12 reader had between `get_node()` and its use.
-                    ffi::msleep(UAF_WINDOW_MS);
-                }
                 f(node);
             }
         }
@@ -333,45 +319,25 @@ impl Cache {
         node: Pin<KBox<Node>>,
     ) -> core::result::Result<(), Pin<KBox<Node>>> {
         let nid = node.nid();
-        // SAFETY: The node is only ever used pinned, through `&Node`, and moved back into a
-        // `Pin<KBox>` before it is dropped (`take_node`).
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(node) });
-        match self.slot(nid).compare_exchange(
-            core::ptr::null_mut(),
-            raw,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
-                self.stats.meta_allocs.add(nid, 1);
-                Ok(())
-            }
-            // SAFETY: `raw` came from `KBox::into_raw` above and was not published.
-            Err(_) => Err(unsafe { Pin::new_unchecked(KBox::from_raw(raw)) }),
-        }
+        self.slot(nid).populate(node)?;
+        self.stats.meta_allocs.add(nid, 1);
+        Ok(())
     }
 
-    /// Empties node `nid`'s slot and returns what it held.
-    fn take_node(&self, nid: NodeId) -> Option<Pin<KBox<Node>>> {
-        let p = self.slot(nid).swap(core::ptr::null_mut(), Ordering::AcqRel);
-        // SAFETY: A non-null slot came from `KBox::into_raw` of a pinned node in
-        // `install_node`; swapping it out makes us its only owner.
-        NonNull::new(p).map(|p| unsafe { Pin::new_unchecked(KBox::from_raw(p.as_ptr())) })
-    }
-
-    /// Frees node `nid`'s metadata while the cache lives: the pre-5.12 SLUB behaviour on
-    /// `MEM_OFFLINE`, only in `reproduce_offline_uaf` mode. Lock-free readers that loaded the
-    /// pointer before the swap then use freed memory, which is what the mode demonstrates.
+    /// Frees node `nid`'s metadata while the cache lives, as SLUB did on `MEM_OFFLINE` before
+    /// Linux 5.12; metadata that still lists slabs is kept (SLUB had a `BUG_ON` there).
     ///
-    /// Metadata that still lists slabs is kept (SLUB had a `BUG_ON` there).
-    pub(crate) fn free_node_like_pre_5_12(&self, nid: NodeId) {
-        if !self.reproduce_uaf {
-            return;
-        }
+    /// # Safety
+    ///
+    /// No reference to the node's metadata that [`Cache::node`] handed out (to an allocation,
+    /// a free or a statistics read on any CPU) may be used after this returns. Nothing in the
+    /// module can promise that while lock-free readers exist; that is the bug this reproduces.
+    pub(crate) unsafe fn free_node_like_pre_5_12(&self, nid: NodeId) {
         if self.node(nid).is_some_and(|n| n.snapshot().slabs != 0) {
             return;
         }
-        if let Some(node) = self.take_node(nid) {
+        // SAFETY: Forwarded from our own safety requirements.
+        if let Some(node) = unsafe { self.slot(nid).take() } {
             self.stats.meta_frees.add(nid, 1);
             drop(node);
         }
@@ -490,7 +456,7 @@ impl Cache {
 
     /// Adds `slab`, new, to `node`'s lists and takes one object from it for the caller and as
     /// many more as fit into `stash`; what does not fit goes back to the slab.
-    fn take_from_new_slab(&self, stash: &CpuStash, node: &Node, slab: Slab) -> Result<Object> {
+    fn take_from_new_slab(&self, stash: &LockedStash, node: &Node, slab: Slab) -> Result<Object> {
         // The lists must never hold another node's slab.
         if slab.nid() != node.nid() {
             return Err(ENOMEM);
@@ -559,7 +525,7 @@ impl Cache {
     /// of its per-CPU sheaves: node-exact allocations get them back, and allocations for any
     /// node do not hand remote memory out as local.)
     #[inline(never)]
-    fn free_remote_spill(&self, ns: &CpuStash, p: NonNull<u8>) {
+    fn free_remote_spill(&self, ns: &LockedStash, p: NonNull<u8>) {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
         let n = ns
@@ -593,7 +559,7 @@ impl Cache {
     /// [`Cache::alloc_fast_on`] with an empty node stash: refills it from the node's partial
     /// slabs, or from a new slab of the node's memory, and takes one object.
     #[inline(never)]
-    fn alloc_node_refill(&self, ns: &CpuStash, nid: NodeId) -> Result<Object> {
+    fn alloc_node_refill(&self, ns: &LockedStash, nid: NodeId) -> Result<Object> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
         let node = self.node(nid).ok_or(ENOMEM)?;
@@ -672,7 +638,7 @@ impl Cache {
     /// Gives every object in every CPU's and node's stash and in the depot back to its slab.
     pub(crate) fn flush_stashes(&self) {
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        for cs in Iterator::chain(self.stashes.all(), self.stashes.nodes()) {
+        for cs in Iterator::chain(self.stashes.cpus(), self.stashes.nodes()) {
             let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
             self.free_batch(&out[..n]);
         }
@@ -824,11 +790,8 @@ impl Cache {
 
 impl Drop for Cache {
     fn drop(&mut self) {
-        // Stashed objects are free: give them back before the slabs are counted.
+        // Stashed objects are free: give them back before the node table goes (with the
+        // fields), whose metadata frees its slabs then (or leaks those with live objects).
         self.flush_stashes();
-        for nid in NodeId::all() {
-            // Dropping the metadata frees its slabs (or leaks those with live objects).
-            drop(self.take_node(nid));
-        }
     }
 }

@@ -695,14 +695,14 @@ impl DebugfsFiles for Control {
             3 => {
                 let mut w = KVecWriter(out);
                 for event in NodeEvent::ALL {
-                    let (count, last, max) = self.registry.events().times(event);
+                    let t = self.registry.events().times(event);
                     writeln!(
                         w,
                         "{} count={} last_ns={} max_ns={}",
                         event.name(),
-                        count,
-                        last,
-                        max
+                        t.handled,
+                        t.last_ns,
+                        t.max_ns
                     )
                     .map_err(|_| ENOMEM)?;
                 }

@@ -38,10 +38,11 @@ use crate::{
         notifier::NodeEvent,
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
-    node::{Node, PerNodeCounter},
+    counters::EventCounts,
+    node::Node,
     sysfs::{CacheDir, RootDir},
 };
-use core::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -50,50 +51,6 @@ use kernel::{
         Arc, Mutex,
     },
 };
-
-/// Counts of node events, by event and node, and the time the notifier spent on each kind.
-pub(crate) struct EventCounts {
-    counts: KVec<PerNodeCounter>,
-    /// Per event: handled, nanoseconds of the last one, nanoseconds of the slowest one.
-    times: [[AtomicU64; 3]; NodeEvent::ALL.len()],
-}
-
-impl EventCounts {
-    fn new() -> Result<Self> {
-        let mut counts = KVec::with_capacity(NodeEvent::ALL.len(), GFP_KERNEL)?;
-        for _ in NodeEvent::ALL {
-            counts.push(PerNodeCounter::new(GFP_KERNEL)?, GFP_KERNEL)?;
-        }
-        Ok(Self {
-            counts,
-            times: Default::default(),
-        })
-    }
-
-    /// Records that handling one `event` took `ns` nanoseconds.
-    pub(crate) fn record_time(&self, event: NodeEvent, ns: u64) {
-        let t = &self.times[event.index()];
-        t[0].fetch_add(1, Ordering::Relaxed);
-        t[1].store(ns, Ordering::Relaxed);
-        t[2].fetch_max(ns, Ordering::Relaxed);
-    }
-
-    /// How often `event` was handled, and the nanoseconds of the last and the slowest.
-    pub(crate) fn times(&self, event: NodeEvent) -> (u64, u64, u64) {
-        let t = &self.times[event.index()];
-        (
-            t[0].load(Ordering::Relaxed),
-            t[1].load(Ordering::Relaxed),
-            t[2].load(Ordering::Relaxed),
-        )
-    }
-
-    /// The counter of `event`.
-    pub(crate) fn of(&self, event: NodeEvent) -> &PerNodeCounter {
-        // One counter per event, indexed by `NodeEvent::index`.
-        &self.counts[event.index()]
-    }
-}
 
 /// A cache in the registry: its sysfs directory owns the cache.
 struct Entry {
@@ -137,7 +94,7 @@ impl Registry {
     /// Creates the registry and `/sys/kernel/<name>/`, with no caches.
     pub(crate) fn new(name: &CStr, reproduce_uaf: bool) -> Result<Arc<Self>> {
         let mem_nodes = Arc::new(NodeMask::new(GFP_KERNEL)?, GFP_KERNEL)?;
-        let events = Arc::new(EventCounts::new()?, GFP_KERNEL)?;
+        let events = Arc::new(EventCounts::new(GFP_KERNEL)?, GFP_KERNEL)?;
         let root_kind = SysfsKind::new(0o444)?;
         let root = SysfsDir::new(
             &root_kind,
@@ -190,12 +147,7 @@ impl Registry {
             return Err(EEXIST);
         }
         inner.caches.reserve(1, GFP_KERNEL)?;
-        let cache = Cache::new(
-            spec,
-            self.mem_nodes.clone(),
-            self.order.clone(),
-            self.reproduce_uaf,
-        )?;
+        let cache = Cache::new(spec, self.mem_nodes.clone(), self.order.clone())?;
         for nid in self.mem_nodes.iter() {
             // A fresh cache has empty slots: installing cannot collide.
             let _ = cache.install_node(KBox::pin_init(Node::new(nid), GFP_KERNEL)?);
@@ -290,6 +242,7 @@ impl Registry {
 }
 
 /// The registry with its mutex held: what the node notifier can do to every cache at once.
+#[must_use = "the registry mutex is released as soon as this is dropped"]
 pub(crate) struct Locked<'a> {
     registry: &'a Registry,
     inner: Guard<'a, Inner, MutexBackend>,
@@ -372,10 +325,18 @@ impl Locked<'_> {
         }
     }
 
-    /// Frees node `nid`'s metadata in every cache, only in `reproduce_offline_uaf` mode.
+    /// Frees node `nid`'s metadata in every cache if the module was loaded with
+    /// `reproduce_offline_uaf=1` (test only), as SLUB did before Linux 5.12.
     pub(crate) fn free_node_like_pre_5_12(&self, nid: NodeId) {
+        if !self.registry.reproduce_uaf {
+            return;
+        }
         for e in self.inner.caches.iter() {
-            e.cache().free_node_like_pre_5_12(nid);
+            // SAFETY: This does NOT hold, on purpose: statistics readers (and allocations) may
+            // still be using the node's metadata, which is the use-after-free the pre-5.12 rule
+            // had and `reproduce_offline_uaf=1` exists to show (KASAN reports it). Only that
+            // test-only parameter gets here.
+            unsafe { e.cache().free_node_like_pre_5_12(nid) };
         }
     }
 }

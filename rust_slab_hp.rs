@@ -19,9 +19,11 @@
 mod bench;
 mod cache;
 mod control;
+mod counters;
 mod ffi;
 mod node;
 mod notifier;
+mod once;
 mod percpu;
 mod registry;
 mod slab;
