@@ -33,12 +33,12 @@
 //! slab lands on a node the cache has no metadata for does it retry node by node.
 
 use crate::{
+    counters::PerNodeCounter,
     ffi::{
         self,
         nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         page::{Pages, Placement},
     },
-    counters::PerNodeCounter,
     node::Node,
     once::SetOnceBox,
     percpu::{LockedStash, Stash, Stashes, STASH_MAX},

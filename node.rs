@@ -194,12 +194,7 @@ impl Node {
     ///
     /// Every pointer of `objs` must be a distinct live object of cache `cache_id` (geometry
     /// `g`) from a slab of this node.
-    pub(crate) unsafe fn free_many(
-        &self,
-        objs: &[*mut u8],
-        g: &Geometry,
-        cache_id: u64,
-    ) -> Result {
+    pub(crate) unsafe fn free_many(&self, objs: &[*mut u8], g: &Geometry, cache_id: u64) -> Result {
         let mut released = SlabDrain::new();
         let result = {
             let mut lists = self.lists.lock();

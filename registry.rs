@@ -33,12 +33,12 @@
 use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::{Cache, CacheName, CacheSpec},
+    counters::EventCounts,
     ffi::{
         nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         notifier::NodeEvent,
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
-    counters::EventCounts,
     node::Node,
     sysfs::{CacheDir, RootDir},
 };

@@ -11,12 +11,12 @@
 use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::Cache,
+    counters::{EventCounts, PerNodeCounter},
     ffi::{
         nodes::{nr_node_ids, NodeId, NodeMask},
         notifier::NodeEvent,
         sysfs::{SysfsBuf, SysfsFiles},
     },
-    counters::{EventCounts, PerNodeCounter},
     node::{Node, NodeSnapshot},
 };
 use core::fmt::Write;
