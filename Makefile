@@ -9,6 +9,7 @@
 #   make bench           rust_slab_hp against SLUB on the performance kernel, in the NUMA VM
 #   make bench-native    the same benchmark at native speed in User-Mode Linux (no NUMA)
 #   make check           build with CLIPPY=1 (warnings are errors) and check rustfmt
+#   make slabinfo        build/rsh-slabinfo, the slabinfo of these caches (static, as in the VM)
 #   make kernel          only fetch and build the harness kernel
 #   make clean / modules_install
 #
@@ -41,7 +42,8 @@ export KERNEL LLVM RUSTC BINDGEN
 KBUILD := $(MAKE) -C $(KDIR) M=$(CURDIR) LLVM=$(LLVM) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
 	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))
 
-.PHONY: all modules kernel kdir-check clean modules_install demo test check bench bench-native soak
+.PHONY: all modules kernel kdir-check clean modules_install demo test check bench bench-native soak \
+	slabinfo
 
 all: modules
 
@@ -66,6 +68,11 @@ modules_install: kdir-check
 
 check:
 	scripts/check-style.sh
+
+# The same build as the VM's (scripts/initramfs.sh): static, warnings are errors.
+slabinfo:
+	mkdir -p build
+	gcc -static -O2 -Wall -Werror -o build/rsh-slabinfo tools/rsh-slabinfo.c
 
 demo:
 	scripts/demo.sh

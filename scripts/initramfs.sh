@@ -29,6 +29,8 @@ cp /bin/bash-static "$root/bin/bash"
 for c in "$TOP"/selftests/*.c; do
 	gcc -static -O2 -Wall -Werror -o "$root/selftests/$(basename "$c" .c)" "$c"
 done
+# rsh-slabinfo, static, on the PATH (the slabinfo test and the demo run it).
+gcc -static -O2 -Wall -Werror -o "$root/usr/bin/rsh-slabinfo" "$TOP/tools/rsh-slabinfo.c"
 mv "$root/selftests/init" "$root/init"
 cp "$suite_file" "$root/selftests/suites/$suite"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"

@@ -36,14 +36,17 @@ say "Ask for node 1: movable memory cannot hold slabs, so the request falls back
 run "echo 'alloc hp-256 1 10' > $RSH_CTL"
 show hp-256 objects alloc_fallbacks
 run "echo 'alloc hp-256 1 1 strict' > $RSH_CTL"
+run rsh-slabinfo -n hp-256
 say "Offline every block of node 1: metadata is KEPT (the Linux 5.12 rule)"
 for b in $(node_blocks 1); do run "echo offline > $MEMDIR/memory$b/state"; done
 run "dmesg | grep 'rust_slab_hp: node' | tail -n 2"
 show hp-256 metadata_nodes metadata_frees metadata_bytes objects
 events
+run rsh-slabinfo -n hp-256
 say "Online node 1 again: the kept metadata is reused, nothing is allocated"
 for b in $(node_blocks 1); do run "echo online_movable > $MEMDIR/memory$b/state"; done
 show hp-256 metadata_reuses metadata_allocs
+run rsh-slabinfo -n hp-256
 say "Node 2 as kernel memory: slabs really land there"
 for b in $(node_blocks 2); do run "echo online_kernel > $MEMDIR/memory$b/state"; done
 run "echo 'alloc hp-256 2 50 strict' > $RSH_CTL"
