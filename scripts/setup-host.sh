@@ -8,7 +8,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES="clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev libssl-dev
-	cpio qemu-system-x86 busybox-static bash-static dpkg-dev xz-utils gcc libc6-dev"
+	cpio qemu-system-x86 busybox-static bash-static dpkg-dev xz-utils gcc libc6-dev spin"
 
 missing=""
 for p in $PACKAGES; do

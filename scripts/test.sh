@@ -1,6 +1,6 @@
 #!/bin/bash
 # `make test`: builds whatever is missing (host packages, kernel, module), then runs the
-# judge's own tests and every VM suite. Prints every test line and ends with exactly
+# judge's own tests, the spin models (scripts/models.sh) and every VM suite. Prints every test line and ends with exactly
 # "N passed, N failed"; exits non-zero if anything failed.
 #
 # Environment: KERNELS (series to test, default "7.3 6.12"), SUITES (default "main uaf
@@ -22,6 +22,8 @@ record() {
 
 "$TOP/scripts/judge-selftest.sh" || true
 cat "$BUILD/judge-selftest/results" >>"$all"
+"$TOP/scripts/models.sh" || true
+cat "$BUILD/models/results" >>"$all"
 
 for k in $KERNELS; do
 	export KERNEL=$k
