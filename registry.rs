@@ -125,14 +125,11 @@ impl Registry {
     /// Call once, after the node notifier is registered and before the first cache is created:
     /// a node that finished onlining before the registration is in `N_MEMORY` by now, and one
     /// that did not yet reaches the notifier (at the latest with
-    /// `NODE_ADDED_FIRST_MEMORY`, which comes after its `N_MEMORY` bit is set).
+    /// `NODE_ADDED_FIRST_MEMORY`, which comes after its `N_MEMORY` bit is set). The same step as
+    /// every cache creation and node event takes ([`Locked::adopt_nodes_with_memory`]), so that
+    /// `memory_nodes` is right from the start even if no cache is created at load.
     pub(crate) fn sync_nodes(&self) {
-        let _inner = self.inner.lock();
-        for nid in NodeId::all() {
-            if nid.has(NodeState::Memory) {
-                self.mem_nodes.insert(nid);
-            }
-        }
+        self.lock().adopt_nodes_with_memory();
     }
 
     /// Creates a cache with metadata for every node that has memory, and its sysfs directory.
@@ -288,7 +285,10 @@ impl Locked<'_> {
                 && !self.registry.mem_nodes.contains(nid)
                 && self.add_node(nid, false).is_ok()
             {
-                pr_info!("node {}: metadata allocated after all\n", nid.index());
+                // (At load, with no cache yet, this only records the node.)
+                if !self.inner.caches.is_empty() {
+                    pr_info!("node {}: metadata allocated after all\n", nid.index());
+                }
                 self.set_has_memory(nid, true);
             }
         }
