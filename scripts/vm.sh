@@ -62,7 +62,13 @@ for n in $(seq 1 "$nodes"); do
 	args+=(-numa "node,nodeid=$n" -numa "cpu,node-id=$n,socket-id=$((n + 1))"
 		-object "memory-backend-ram,id=d$n,size=256M" -device "pc-dimm,id=dimm$n,memdev=d$n,node=$n")
 done
-args+=(-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio"
+image=$(kernel_image "$KDIR")
+if [ -e "$KDIR/rsh-vmlinuz" ]; then
+	# Debian's stock kernel binary, unmodified (scripts/debian-kernel.sh). It onlines hot-added
+	# memory by itself (CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO): the tests start offline.
+	append="memhp_default_state=offline $append"
+fi
+args+=(-kernel "$image" -initrd "$out/initramfs.cpio"
 	-append "console=ttyS0 movable_node panic=-1 printk.time=1 rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
 
