@@ -34,13 +34,15 @@ if [ -f "$kdir/rsh-shipped.config" ] && ! cmp -s "$kdir/.config" "$kdir/rsh-ship
 	fail "its .config differs from the shipped kernel's (rsh-shipped.config): the module would not load there; run scripts/debian-kernel.sh again (KERNEL=debian-...)"
 fi
 want=$(text RUSTC_VERSION_TEXT)
-have=$("$rustc" --version 2>/dev/null || echo "no rustc at '$rustc'")
+have=$("$rustc" --version 2>/dev/null | head -n1 || true)
+have=${have:-no rustc at $rustc}
 if [ -n "$want" ] && [ "$want" != "$have" ]; then
 	fail "built with '$want', but RUSTC=$rustc is '$have'; pass RUSTC=<the kernel's rustc>"
 fi
 want=$(text BINDGEN_VERSION_TEXT)
 if [ -n "$bindgen" ] && [ -n "$want" ]; then
-	have=$("$bindgen" --version 2>/dev/null || echo "no bindgen at '$bindgen'")
+	have=$("$bindgen" --version 2>/dev/null | head -n1 || true)
+	have=${have:-no bindgen at $bindgen}
 	[ "$want" = "$have" ] || fail "built with '$want', but BINDGEN=$bindgen is '$have'; pass BINDGEN=<the kernel's bindgen>"
 fi
 # The C compiler builds the module's C glue with the kernel's flags: another one (or another
