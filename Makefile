@@ -24,7 +24,8 @@ LLVM ?= -19
 # until scripts/setup-host.sh runs (inside the recipes), and whatever is first on PATH then
 # (rustup's rustc, say) is not what the kernel was built with.
 ifeq ($(KDIR),)
-KDIR := $(shell KERNEL=$(KERNEL) scripts/kernel.sh --print-dir)
+# (override: an empty KDIR= on the command line, as `make stock` passes, means this one too.)
+override KDIR := $(shell KERNEL=$(KERNEL) scripts/kernel.sh --print-dir)
 KDIR_DEP := kernel
 endif
 ifneq ($(filter debian-%,$(KERNEL))$(wildcard $(KDIR)/rsh-debian),)

@@ -54,12 +54,13 @@ native() {
 	[ "${RSH_DEBIAN_CHROOT:-0}" != 1 ] && (. /etc/os-release && [ "${VERSION_CODENAME:-}" = trixie ])
 }
 
-# Runs "$@" with the distribution's toolchain in the current directory. In the chroot, in a
-# private mount namespace (the mounts vanish with it, whatever happens): this tree (and BUILD)
-# bound at the same paths, /proc and /dev; a clean environment, so no rustup on PATH.
+# Runs "$@" with the distribution's toolchain in the current directory, in a clean environment:
+# only the system's PATH (no rustup), and none of the harness's LLVM, RUSTC, BINDGEN, MAKEFLAGS.
+# The chroot runs in a private mount namespace (its mounts vanish with it, whatever happens),
+# with this tree (and BUILD) bound at the same paths, /proc and /dev.
 tc_run() {
 	if native; then
-		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "$@"
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/root}" LANG=C.UTF-8 TERM=dumb "$@"
 		return
 	fi
 	[ -x "$CHROOT/usr/bin/rustc" ] || die "no trixie chroot at ${CHROOT#"$TOP"/} (run scripts/debian-kernel.sh)"
