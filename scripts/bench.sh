@@ -50,6 +50,13 @@ for c in $configs; do
 		"$TOP/scripts/vm.sh" bench --tag "$tag" --timeout "${BENCH_TIMEOUT:-5400}" \
 			--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_BENCH_REPS:-11} $extra" || rc=$?
 		tr -d '\r' <"$BUILD/vm/$KERNEL-$tag/ktap.log" | sed -n "s/^# BENCH \(.*\)/\1 run=$b/p" >>"$out/raw.txt"
+		# The configuration is what the kernel says it booted with ("mem auto-init: ... heap
+		# alloc:on"), not what was asked for.
+		case $c in defaults) ioa=on ;; init_on_alloc0) ioa=off ;; *) ioa="" ;; esac
+		if [ -n "$ioa" ] && ! grep -q "mem auto-init: .*heap alloc:$ioa" "$BUILD/vm/$KERNEL-$tag/console.log"; then
+			say "error: boot $b of '$label' did not run with init_on_alloc $ioa (see its console.log)"
+			rc=1
+		fi
 	done
 	"$TOP/scripts/bench-report.sh" "$out" "$label" "${RSH_ACCEL:-tcg}"
 	say "results ($label): ${out#"$TOP"/}/results.json"
