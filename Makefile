@@ -32,22 +32,27 @@ ifneq ($(filter debian-%,$(KERNEL))$(wildcard $(KDIR)/rsh-debian),)
 # A stock Debian kernel, its tree prepared by scripts/debian-kernel.sh: built with Debian 13's
 # own toolchain (the one the kernel was built with), natively on Debian 13, else in a trixie
 # chroot; `--run` runs the command there.
+# These names are the chroot's (or Debian 13's) and are not exported: the harness kernels that
+# recipes build next must not get them.
 KRUN := scripts/debian-kernel.sh --run
 RUSTC := rustc
 CLIPPY_DRIVER := clippy-driver
 BINDGEN := bindgen
-else ifneq ($(KDIR_DEP),)
-# The harness kernel, built with the pinned Debian rustc and the bindgen setup installs.
+export KERNEL LLVM
+else ifneq ($(KDIR_DEP)$(wildcard $(KDIR)/.rsh-stamp),)
+# A harness kernel (however KDIR was given: scripts pass it), built with the pinned Debian
+# rustc and the bindgen setup installs; clippy is the pinned rustc's too.
 RUSTC ?= /usr/bin/rustc
 CLIPPY_DRIVER ?= /usr/bin/clippy-driver
 BINDGEN ?= $(CURDIR)/build/tools/bin/bindgen
+export KERNEL LLVM RUSTC BINDGEN
 else
 # Your own kernel: its rustc (checked against the kernel's CONFIG_RUSTC_VERSION_TEXT).
 RUSTC ?= rustc
 CLIPPY_DRIVER ?= clippy-driver
 BINDGEN ?= bindgen
-endif
 export KERNEL LLVM RUSTC BINDGEN
+endif
 
 # The C compiler, read from the kernel's .config when the recipes run (a harness kernel is only
 # configured by then): a GCC-built kernel's own (its CONFIG_CC_VERSION_TEXT names it, e.g.

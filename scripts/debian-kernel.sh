@@ -30,12 +30,6 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-case $KERNEL in
-debian-*) ;;
-*) die "debian-kernel.sh: KERNEL must be debian-<series>[-rt] or debian-<release>, not '$KERNEL'" ;;
-esac
-export KERNEL
-KDIR=$(kernel_dir "$KERNEL")
 DEB=$BUILD/debian
 CHROOT=$DEB/chroot-trixie
 DL=$DEB/dl
@@ -78,14 +72,20 @@ tc_run() {
 	' sh "$CHROOT" "$TOP" "$BUILD" "$PWD" "$@"
 }
 
-if [ "${1:-}" = --print-dir ]; then
-	echo "$KDIR"
-	exit 0
-fi
 if [ "${1:-}" = --run ]; then
 	shift
 	tc_run "$@"
 	exit
+fi
+case $KERNEL in
+debian-*) ;;
+*) die "debian-kernel.sh: KERNEL must be debian-<series>[-rt] or debian-<release>, not '$KERNEL'" ;;
+esac
+export KERNEL
+KDIR=$(kernel_dir "$KERNEL")
+if [ "${1:-}" = --print-dir ]; then
+	echo "$KDIR"
+	exit 0
 fi
 
 # One preparation at a time (make test may prepare both flavours at once).
