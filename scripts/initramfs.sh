@@ -20,7 +20,7 @@ cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
 # scripts/debian-kernel.sh), compressed: busybox's modprobe gets them uncompressed.
 release=$(cat "$kdir/include/config/kernel.release")
 mkdir -p "$root/lib/modules/$release/kernel"
-moddir=$kdir
+moddir=$kdir/
 [ ! -e "$kdir/rsh-modules" ] || moddir=$kdir/rsh-modules/
 add_kmod() {
 	# Module names use - and _ alike.
