@@ -5,7 +5,8 @@
 //! Each run creates a rust_slab_hp cache and a SLUB cache (`kmem_cache_create()`) of the same
 //! object size and alignment, runs the same workload on both, `reps` times each, alternating,
 //! and reports the median time per operation of each in picoseconds. Workloads run in kernel
-//! threads bound to CPU 0 (and CPU 1 for the two-CPU ones), so the scheduler does not move them.
+//! threads bound to the first online CPU (and the second for the two-CPU ones), so the scheduler
+//! does not move them.
 //!
 //! The statistics-read workload times one render of a cache's `objects` file (what a sysfs read
 //! does, without the syscall), either lock-free as rust_slab_hp does it or after waiting for
@@ -41,7 +42,7 @@ pub(crate) enum Workload {
     Batch(usize),
     /// `Pair` on both CPUs at once.
     Pair2,
-    /// Batches of 64 allocated on CPU 0 and freed on CPU 1.
+    /// Batches of 64 allocated on the first CPU and freed on the second.
     Cross,
     /// Allocate on a given (remote) node and free, on one CPU.
     Remote(NodeId),
@@ -143,8 +144,8 @@ fn ps_per_op(ns: u64, ops: u64) -> u64 {
 /// Runs `w` for `iters` operations on `a`; picoseconds per operation.
 fn measure<A: Allocator>(a: &A, w: Workload, iters: usize) -> Result<u64> {
     match w {
-        Workload::Pair => on_cpu(0, || pair(a, iters)),
-        Workload::Remote(nid) => on_cpu(0, || {
+        Workload::Pair => on_cpu(cpus()?[0], || pair(a, iters)),
+        Workload::Remote(nid) => on_cpu(cpus()?[0], || {
             let t0 = now_ns();
             for _ in 0..iters {
                 let o = a.alloc_on(nid).ok_or(ENOMEM)?;
@@ -154,7 +155,7 @@ fn measure<A: Allocator>(a: &A, w: Workload, iters: usize) -> Result<u64> {
         }),
         Workload::Batch(n) => {
             let mut objs = KVec::with_capacity(n, GFP_KERNEL)?;
-            on_cpu(0, || {
+            on_cpu(cpus()?[0], || {
                 let rounds = (iters / n).max(1);
                 let t0 = now_ns();
                 for _ in 0..rounds {
@@ -172,7 +173,7 @@ fn measure<A: Allocator>(a: &A, w: Workload, iters: usize) -> Result<u64> {
         Workload::Pair2 => {
             let ps = [AtomicU64::new(0), AtomicU64::new(0)];
             let failed = AtomicUsize::new(0);
-            run_on_cpus(&[0, 1], &|i| match pair(a, iters) {
+            run_on_cpus(&cpus()?, &|i| match pair(a, iters) {
                 Ok(v) => ps[i].store(v, Ordering::Relaxed),
                 Err(_) => {
                     failed.fetch_add(1, Ordering::Relaxed);
@@ -194,6 +195,23 @@ fn pair<A: Allocator>(a: &A, iters: usize) -> Result<u64> {
         a.free(o);
     }
     Ok(ps_per_op(now_ns() - t0, iters as u64))
+}
+
+/// The two CPUs the workloads run on: the first two online ones. `ENODEV` (with a line in the
+/// log) if only one is online: the two-CPU workloads and the stats reader, which runs beside
+/// the first CPU, need two.
+fn cpus() -> Result<[u32; 2]> {
+    let mut online = (0..crate::ffi::nr_cpu_ids()).filter(|&c| crate::ffi::cpu_online(c));
+    match (online.next(), online.next()) {
+        (Some(a), Some(b)) => Ok([
+            u32::try_from(a).map_err(|_| EINVAL)?,
+            u32::try_from(b).map_err(|_| EINVAL)?,
+        ]),
+        _ => {
+            pr_err!("bench: needs two online CPUs\n");
+            Err(ENODEV)
+        }
+    }
 }
 
 /// Runs `f` on a kernel thread bound to `cpu` and returns its result.
@@ -254,7 +272,7 @@ fn cross<A: Allocator>(a: &A, iters: usize) -> Result<u64> {
     let elapsed = [AtomicU64::new(0), AtomicU64::new(0)];
     // Shared as a whole (closures would otherwise capture the non-`Sync` slots field by field).
     let h = &h;
-    run_on_cpus(&[0, 1], &|cpu| {
+    run_on_cpus(&cpus()?, &|cpu| {
         let t0 = now_ns();
         for r in 0..rounds {
             if cpu == 0 {
@@ -390,7 +408,7 @@ pub(crate) fn run(
     result
 }
 
-/// Times `count` renders of `cache`'s `objects` statistics on CPU 1, optionally waiting for
+/// Times `count` renders of `cache`'s `objects` statistics on the second CPU, optionally waiting for
 /// `mem_hotplug_lock` first; writes `statread<tag> p50_ns= p99_ns= max_ns=` into `out`.
 pub(crate) fn statread(
     cache: &Cache,
@@ -405,7 +423,7 @@ pub(crate) fn statread(
     let mut lat = KVec::with_capacity(count, GFP_KERNEL)?;
     let mut page = KVec::new();
     page.extend_with(crate::ffi::page::PAGE_SIZE, 0u8, GFP_KERNEL)?;
-    on_cpu(1, || {
+    on_cpu(cpus()?[1], || {
         for _ in 0..count {
             let t0 = now_ns();
             if locked {

@@ -4,37 +4,51 @@
 //!
 //! # The node table
 //!
-//! Each cache has one slot per possible node (`nr_node_ids`). A slot is filled at most once,
-//! with a compare-and-exchange from null, by the registry under its mutex (at cache creation
-//! and when a node gets its first memory); it is emptied only by [`Cache`]'s `Drop`. Readers
-//! (allocation, free, stats) load slots with acquire ordering and no lock: a non-null slot is a
-//! [`Node`] that stays valid for the life of the cache. This is the rule of "mm, slub: stop
-//! freeing kmem_cache_node structures on node offline": the metadata of a node that lost its
-//! memory is kept, so no lock-free reader can ever see it freed.
+//! Each cache has one slot per possible node (`nr_node_ids`), a [`SetOnceBox`]: filled at most
+//! once by the registry under its mutex (at cache creation and when a node gets its first
+//! memory), emptied only when the cache is dropped. Readers (allocation, free, stats) load
+//! slots with acquire ordering and no lock: a filled slot is a [`Node`] that stays valid for
+//! the life of the cache. This is the rule of "mm, slub: stop freeing kmem_cache_node
+//! structures on node offline": the metadata of a node that lost its memory is kept, so no
+//! lock-free reader can ever see it freed.
 //!
-//! The one exception is the test-only `reproduce_offline_uaf` mode, which frees a node's
-//! metadata when its last memory goes away, as SLUB did before Linux 5.12, to show the
-//! use-after-free that rule prevents.
+//! The one way around it is [`Cache::free_node_like_pre_5_12`], an `unsafe` function whose
+//! contract is exactly that rule; only the test-only `reproduce_offline_uaf` mode calls it, and
+//! breaks the contract on purpose, as SLUB did before Linux 5.12, to show the use-after-free
+//! that rule prevents.
+//!
+//! # Contexts
+//!
+//! The allocation API ([`Cache::alloc`], [`Cache::alloc_fast`], [`Cache::alloc_fast_on`],
+//! [`Cache::free`], [`Cache::free_fast`]) is for process context only, where sleeping is
+//! allowed: its locks are taken without disabling interrupts, a slow path allocates pages and
+//! metadata with `GFP_KERNEL`, and flushes sleep while a stash is held. Kernels with
+//! `CONFIG_DEBUG_ATOMIC_SLEEP` check this on every call (`might_sleep()`).
+//!
+//! # Placement
+//!
+//! Allocations for any node take objects from the CPU's own node first, then from the other
+//! nodes by distance ([`NodeOrder`]), as SLUB's refills and the page allocator's zonelists do;
+//! new slabs come from the page allocator's choice (the local node first), and only where a
+//! slab lands on a node the cache has no metadata for does it retry node by node.
 
 use crate::{
     ffi::{
         self,
-        nodes::{NodeId, NodeMask, NodeState},
+        nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         page::{Pages, Placement},
     },
-    node::{Node, PerNodeCounter},
-    percpu::{CpuStash, Stash, Stashes, STASH_MAX},
+    counters::PerNodeCounter,
+    node::Node,
+    once::SetOnceBox,
+    percpu::{LockedStash, Stash, Stashes, STASH_MAX},
     slab::{self, Geometry, Slab},
 };
 use core::{
     ptr::NonNull,
-    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{AtomicU64, Ordering},
 };
 use kernel::{c_str, prelude::*, sync::Arc};
-
-/// How long a stats read holds a node pointer before using it in `reproduce_offline_uaf` mode:
-/// long enough for a concurrent offline to free the node under it.
-const UAF_WINDOW_MS: u32 = 20;
 
 /// The longest cache name, without the terminating NUL.
 pub(crate) const MAX_NAME: usize = 31;
@@ -147,7 +161,7 @@ pub(crate) enum NodeRequest {
 /// exists.
 pub(crate) struct Object {
     ptr: NonNull<u8>,
-    cache: u32,
+    cache: u64,
 }
 
 // SAFETY: An object is plain memory owned by the holder of this value.
@@ -178,39 +192,38 @@ pub(crate) struct CacheStats {
     pub(crate) shrunk: PerNodeCounter,
 }
 
-/// A slot of the node table.
-struct NodeSlot(AtomicPtr<Node>);
-
 /// A cache.
 pub(crate) struct Cache {
     spec: CacheSpec,
-    id: u32,
+    id: u64,
     geometry: Geometry,
     stashes: Stashes,
-    nodes: KVec<NodeSlot>,
+    nodes: KVec<SetOnceBox<Node>>,
     mem_nodes: Arc<NodeMask>,
+    order: Arc<NodeOrder>,
     stats: CacheStats,
-    reproduce_uaf: bool,
 }
 
-/// Makes cache ids unique among live caches (it would take 2^32 creations to wrap), so objects
-/// and slabs can tell whether they are used through their own cache.
-static NEXT_ID: AtomicU32 = AtomicU32::new(1);
+/// Makes cache ids unique for the life of the module, so objects and slabs can tell whether
+/// they are used through their own cache: 64 bits never wrap (a creation per nanosecond would
+/// take 584 years), where 32 bits would after 2^32 creations and let a free through another
+/// cache's id.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Cache {
     /// Creates an empty cache with no node metadata yet.
     ///
     /// `mem_nodes` is the registry's set of nodes that have memory; allocations only target
-    /// nodes in it.
+    /// nodes in it, nearest first by `order`.
     pub(crate) fn new(
         spec: &CacheSpec,
         mem_nodes: Arc<NodeMask>,
-        reproduce_uaf: bool,
+        order: Arc<NodeOrder>,
     ) -> Result<Arc<Self>> {
         let geometry = Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?;
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
-            nodes.push(NodeSlot(AtomicPtr::new(core::ptr::null_mut())), GFP_KERNEL)?;
+            nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
         }
         Ok(Arc::new(
             Self {
@@ -220,6 +233,7 @@ impl Cache {
                 geometry,
                 nodes,
                 mem_nodes,
+                order,
                 stats: CacheStats {
                     fallbacks: PerNodeCounter::new(GFP_KERNEL)?,
                     meta_allocs: PerNodeCounter::new(GFP_KERNEL)?,
@@ -227,7 +241,6 @@ impl Cache {
                     meta_frees: PerNodeCounter::new(GFP_KERNEL)?,
                     shrunk: PerNodeCounter::new(GFP_KERNEL)?,
                 },
-                reproduce_uaf,
             },
             GFP_KERNEL,
         )?)
@@ -272,33 +285,26 @@ impl Cache {
         }
     }
 
-    fn slot(&self, nid: NodeId) -> &AtomicPtr<Node> {
+    fn slot(&self, nid: NodeId) -> &SetOnceBox<Node> {
         // `nodes` has `nr_node_ids()` slots and `nid < nr_node_ids()`.
-        &self.nodes[nid.index()].0
+        &self.nodes[nid.index()]
     }
 
-    /// Node `nid`'s metadata, if it was ever allocated.
+    /// Node `nid`'s metadata, if it was ever allocated; it stays valid while the cache does.
+    #[inline]
     pub(crate) fn node(&self, nid: NodeId) -> Option<&Node> {
-        let p = self.slot(nid).load(Ordering::Acquire);
-        // SAFETY: A non-null slot holds a `Node` published by `install_node` that is freed only
-        // by `drop` (module documentation), which cannot run while `&self` exists. (In
-        // `reproduce_offline_uaf` mode this is exactly what stops being true.)
-        unsafe { p.as_ref() }
+        self.slot(nid).as_ref()
     }
 
     /// Whether node `nid` has metadata.
     pub(crate) fn has_node(&self, nid: NodeId) -> bool {
-        !self.slot(nid).load(Ordering::Acquire).is_null()
+        self.slot(nid).is_set()
     }
 
     /// Calls `f` for every node that has metadata, without any lock.
     pub(crate) fn for_each_node(&self, mut f: impl FnMut(&Node)) {
         for nid in NodeId::all() {
             if let Some(node) = self.node(nid) {
-                if self.reproduce_uaf {
-                    // The window a pre-5.12 reader had between `get_node()` and its use.
-                    ffi::msleep(UAF_WINDOW_MS);
-                }
                 f(node);
             }
         }
@@ -313,45 +319,25 @@ impl Cache {
         node: Pin<KBox<Node>>,
     ) -> core::result::Result<(), Pin<KBox<Node>>> {
         let nid = node.nid();
-        // SAFETY: The node is only ever used pinned, through `&Node`, and moved back into a
-        // `Pin<KBox>` before it is dropped (`take_node`).
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(node) });
-        match self.slot(nid).compare_exchange(
-            core::ptr::null_mut(),
-            raw,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            Ok(_) => {
-                self.stats.meta_allocs.add(nid, 1);
-                Ok(())
-            }
-            // SAFETY: `raw` came from `KBox::into_raw` above and was not published.
-            Err(_) => Err(unsafe { Pin::new_unchecked(KBox::from_raw(raw)) }),
-        }
+        self.slot(nid).populate(node)?;
+        self.stats.meta_allocs.add(nid, 1);
+        Ok(())
     }
 
-    /// Empties node `nid`'s slot and returns what it held.
-    fn take_node(&self, nid: NodeId) -> Option<Pin<KBox<Node>>> {
-        let p = self.slot(nid).swap(core::ptr::null_mut(), Ordering::AcqRel);
-        // SAFETY: A non-null slot came from `KBox::into_raw` of a pinned node in
-        // `install_node`; swapping it out makes us its only owner.
-        NonNull::new(p).map(|p| unsafe { Pin::new_unchecked(KBox::from_raw(p.as_ptr())) })
-    }
-
-    /// Frees node `nid`'s metadata while the cache lives: the pre-5.12 SLUB behaviour on
-    /// `MEM_OFFLINE`, only in `reproduce_offline_uaf` mode. Lock-free readers that loaded the
-    /// pointer before the swap then use freed memory, which is what the mode demonstrates.
+    /// Frees node `nid`'s metadata while the cache lives, as SLUB did on `MEM_OFFLINE` before
+    /// Linux 5.12; metadata that still lists slabs is kept (SLUB had a `BUG_ON` there).
     ///
-    /// Metadata that still lists slabs is kept (SLUB had a `BUG_ON` there).
-    pub(crate) fn free_node_like_pre_5_12(&self, nid: NodeId) {
-        if !self.reproduce_uaf {
-            return;
-        }
+    /// # Safety
+    ///
+    /// No reference to the node's metadata that [`Cache::node`] handed out (to an allocation,
+    /// a free or a statistics read on any CPU) may be used after this returns. Nothing in the
+    /// module can promise that while lock-free readers exist; that is the bug this reproduces.
+    pub(crate) unsafe fn free_node_like_pre_5_12(&self, nid: NodeId) {
         if self.node(nid).is_some_and(|n| n.snapshot().slabs != 0) {
             return;
         }
-        if let Some(node) = self.take_node(nid) {
+        // SAFETY: Forwarded from our own safety requirements.
+        if let Some(node) = unsafe { self.slot(nid).take() } {
             self.stats.meta_frees.add(nid, 1);
             drop(node);
         }
@@ -366,6 +352,7 @@ impl Cache {
     /// Allocates an object as `req` asks. Fails with `ENOMEM` and changes nothing else if no
     /// memory is available where the request allows it.
     pub(crate) fn alloc(&self, req: NodeRequest) -> Result<Object> {
+        ffi::might_sleep!();
         match req {
             NodeRequest::Any => self.alloc_any(),
             NodeRequest::Exact(nid) if self.usable(nid) => self.alloc_on(nid),
@@ -387,6 +374,7 @@ impl Cache {
     /// lists directly, as [`Cache::alloc`] would give it.
     #[inline]
     pub(crate) fn alloc_fast(&self) -> Result<Object> {
+        ffi::might_sleep!();
         // Only a stash hit is inlined: refills have a large frame (a batch on the stack) that
         // the hit should not pay for.
         match self.stashes.current().try_with(Stash::pop) {
@@ -402,19 +390,21 @@ impl Cache {
     fn alloc_refill(&self) -> Result<Object> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
-        let Some(mut s) = self.stashes.current().try_lock() else {
+        let cs = self.stashes.current();
+        let home = cs.home();
+        let Some(mut s) = cs.try_lock() else {
             return self.alloc_any();
         };
         if let Some(p) = s.pop() {
             return Ok(self.object(p));
         }
-        // Empty: a magazine from the depot, else partial slabs, one node lock per node.
+        // Empty: a magazine from the depot, else partial slabs, the CPU's node first and then
+        // the others by distance, one node lock per node.
         let n = self.stashes.depot().take(s.spare(cap));
         if n > 0 {
             s.filled(n);
         } else {
-            for nid in self.mem_nodes.iter() {
-                let Some(node) = self.node(nid) else { continue };
+            for node in self.nodes_near(home) {
                 let n = node.alloc_batch(g, s.spare(cap));
                 if n > 0 {
                     s.filled(n);
@@ -427,14 +417,46 @@ impl Cache {
         }
         drop(s);
         // No partial slab anywhere: a new one, outside every lock, from the local node.
-        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
-        let node = self.node(slab.nid()).ok_or(ENOMEM)?;
-        self.take_from_new_slab(self.stashes.current(), node, slab)
+        let (slab, node) = self.new_slab(home)?;
+        self.take_from_new_slab(cs, node, slab)
+    }
+
+    /// The metadata of every node allocations may take objects from, nearest to `home` first.
+    fn nodes_near(&self, home: Option<NodeId>) -> impl Iterator<Item = &Node> {
+        self.order
+            .from(home)
+            .filter(|&nid| self.mem_nodes.contains(nid))
+            .filter_map(|nid| self.node(nid))
+    }
+
+    /// A new slab for an allocation for any node, and the metadata of the node it is on.
+    ///
+    /// The page allocator picks the node (the local one first). A slab that lands on a node
+    /// the cache has no metadata for (one whose metadata could not be allocated when it got
+    /// its memory) goes back, and the nodes that can take slabs are tried in order of distance
+    /// from `home` instead.
+    fn new_slab(&self, home: Option<NodeId>) -> Result<(Slab, &Node)> {
+        let g = &self.geometry;
+        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id)?;
+        if let Some(node) = self.node(slab.nid()) {
+            return Ok((slab, node));
+        }
+        drop(slab);
+        for nid in self.order.from(home) {
+            if !self.usable(nid) {
+                continue;
+            }
+            let Some(node) = self.node(nid) else { continue };
+            if let Ok(pages) = Pages::alloc(Placement::Exact(nid), g.order) {
+                return Ok((Slab::new(pages, g, self.id)?, node));
+            }
+        }
+        Err(ENOMEM)
     }
 
     /// Adds `slab`, new, to `node`'s lists and takes one object from it for the caller and as
     /// many more as fit into `stash`; what does not fit goes back to the slab.
-    fn take_from_new_slab(&self, stash: &CpuStash, node: &Node, slab: Slab) -> Result<Object> {
+    fn take_from_new_slab(&self, stash: &LockedStash, node: &Node, slab: Slab) -> Result<Object> {
         // The lists must never hold another node's slab.
         if slab.nid() != node.nid() {
             return Err(ENOMEM);
@@ -464,6 +486,7 @@ impl Cache {
     /// another cache is refused and handed back.
     #[inline]
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
+        ffi::might_sleep!();
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
@@ -502,7 +525,7 @@ impl Cache {
     /// of its per-CPU sheaves: node-exact allocations get them back, and allocations for any
     /// node do not hand remote memory out as local.)
     #[inline(never)]
-    fn free_remote_spill(&self, ns: &CpuStash, p: NonNull<u8>) {
+    fn free_remote_spill(&self, ns: &LockedStash, p: NonNull<u8>) {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
         let n = ns
@@ -521,6 +544,7 @@ impl Cache {
     /// allowed to sleep, as for every allocation of new slabs here.
     #[inline]
     pub(crate) fn alloc_fast_on(&self, nid: NodeId) -> Result<Object> {
+        ffi::might_sleep!();
         if !self.usable(nid) {
             return Err(ENOMEM);
         }
@@ -535,7 +559,7 @@ impl Cache {
     /// [`Cache::alloc_fast_on`] with an empty node stash: refills it from the node's partial
     /// slabs, or from a new slab of the node's memory, and takes one object.
     #[inline(never)]
-    fn alloc_node_refill(&self, ns: &CpuStash, nid: NodeId) -> Result<Object> {
+    fn alloc_node_refill(&self, ns: &LockedStash, nid: NodeId) -> Result<Object> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
         let node = self.node(nid).ok_or(ENOMEM)?;
@@ -552,11 +576,7 @@ impl Cache {
             return Ok(self.object(p));
         }
         drop(s);
-        let slab = Slab::new(
-            Pages::alloc(Placement::Exact(nid), g.order)?,
-            g,
-            self.id as usize,
-        );
+        let slab = Slab::new(Pages::alloc(Placement::Exact(nid), g.order)?, g, self.id)?;
         self.take_from_new_slab(ns, node, slab)
     }
 
@@ -580,10 +600,45 @@ impl Cache {
         }
     }
 
+    /// Gives the objects in CPU `cpu`'s stash back to their slabs: the CPU went offline, and
+    /// objects parked there would keep their slabs (and the memory under them) from going away.
+    /// Process context only: waits, sleeping, for a task that holds the stash.
+    pub(crate) fn flush_cpu(&self, cpu: usize) {
+        let Some(cs) = self.stashes.cpu(cpu) else {
+            return;
+        };
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
+        self.free_batch(&out[..n]);
+    }
+
+    /// TEST ONLY (the `hold_stash` control): holds the current CPU's stash for `ms`
+    /// milliseconds, asleep, as a holder that is not running would (one preempted, or blocked
+    /// on `Node::lists` on PREEMPT_RT). Fast paths meanwhile take the node-locked path; a flush
+    /// waits.
+    pub(crate) fn hold_cpu_stash(&self, ms: u32) {
+        let cpu = ffi::current_cpu();
+        let held = self.stashes.current().lock();
+        pr_info!(
+            "{}: holding the stash of CPU {} for {} ms (test only)\n",
+            self.name().as_str(),
+            cpu,
+            ms
+        );
+        ffi::msleep(ms);
+        drop(held);
+    }
+
+    /// Records that CPU `cpu`, which just came online, is on node `nid`: its stash then
+    /// refills from that node first and sends other nodes' objects to their node stashes.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        self.stashes.set_cpu_home(cpu, nid);
+    }
+
     /// Gives every object in every CPU's and node's stash and in the depot back to its slab.
     pub(crate) fn flush_stashes(&self) {
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        for cs in Iterator::chain(self.stashes.all(), self.stashes.nodes()) {
+        for cs in Iterator::chain(self.stashes.cpus(), self.stashes.nodes()) {
             let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
             self.free_batch(&out[..n]);
         }
@@ -645,7 +700,7 @@ impl Cache {
         let freed = nid.and_then(|nid| self.node(nid)).map(|node| {
             // SAFETY: Distinct live objects of this cache (stashed, so free as far as their
             // users are concerned) on slabs of node `nid`.
-            unsafe { node.free_many(objs, &self.geometry, self.id as usize) }
+            unsafe { node.free_many(objs, &self.geometry, self.id) }
         });
         if !matches!(freed, Some(Ok(()))) {
             pr_err!(
@@ -663,23 +718,20 @@ impl Cache {
             return Ok(self.object(ptr));
         }
         let pages = Pages::alloc(Placement::Exact(nid), g.order)?;
-        self.add_slab(node, Slab::new(pages, g, self.id as usize))
+        self.add_slab(node, Slab::new(pages, g, self.id)?)
     }
 
-    /// Allocates anywhere: a partial slab on any node first, then a new slab wherever the page
-    /// allocator finds memory.
+    /// Allocates anywhere: a partial slab first, the CPU's node's then the others' by distance,
+    /// then a new slab wherever the page allocator finds memory.
     fn alloc_any(&self) -> Result<Object> {
         let g = &self.geometry;
-        for nid in self.mem_nodes.iter() {
-            if let Some(ptr) = self.node(nid).and_then(|n| n.alloc(g)) {
+        let home = self.stashes.current().home();
+        for node in self.nodes_near(home) {
+            if let Some(ptr) = node.alloc(g) {
                 return Ok(self.object(ptr));
             }
         }
-        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id as usize);
-        // A node gets metadata before its memory becomes usable, so only a failed allocation
-        // at `NODE_ADDED_FIRST_MEMORY` (see `crate::registry`) can leave it missing; the slab is
-        // then freed again.
-        let node = self.node(slab.nid()).ok_or(ENOMEM)?;
+        let (slab, node) = self.new_slab(home)?;
         self.add_slab(node, slab)
     }
 
@@ -697,12 +749,13 @@ impl Cache {
     ///
     /// An object of another cache is refused with `EINVAL` and handed back.
     pub(crate) fn free(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
+        ffi::might_sleep!();
         let Some(node) = self.nid_of(&obj).and_then(|nid| self.node(nid)) else {
             return Err((EINVAL, obj));
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
         // match) on a slab of the node `nid_of` read from its slab.
-        match unsafe { node.free(obj.ptr, &self.geometry, self.id as usize) } {
+        match unsafe { node.free(obj.ptr, &self.geometry, self.id) } {
             Ok(()) => Ok(()),
             Err(e) => Err((e, obj)),
         }
@@ -737,11 +790,8 @@ impl Cache {
 
 impl Drop for Cache {
     fn drop(&mut self) {
-        // Stashed objects are free: give them back before the slabs are counted.
+        // Stashed objects are free: give them back before the node table goes (with the
+        // fields), whose metadata frees its slabs then (or leaks those with live objects).
         self.flush_stashes();
-        for nid in NodeId::all() {
-            // Dropping the metadata frees its slabs (or leaks those with live objects).
-            drop(self.take_node(nid));
-        }
     }
 }

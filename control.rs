@@ -7,9 +7,11 @@
 //! ```text
 //! create  <name> <size> <align>            a cache (EEXIST if the name is taken)
 //! destroy <name>                           a cache and every object kept in it
-//! alloc   <cache> <node|any> <n> [strict]  n objects, kept by the module, each filled with a
+//! alloc   <cache> <node|any|cpu> <n> [strict]
+//!                                          n objects, kept by the module, each filled with a
 //!                                          pattern derived from its address; a node without
-//!                                          usable memory falls back unless strict (ENOMEM)
+//!                                          usable memory falls back unless strict (ENOMEM);
+//!                                          `cpu`: through the CPU's stash (the fast path)
 //! free    <cache> <node|any> <n|all>       kept objects of the cache on that node
 //! shrink  <cache|all>                      give empty slabs back
 //! verify  [cache]                          check every kept object's pattern and node (EIO)
@@ -19,6 +21,11 @@
 //!                                          FIFO order (EIO)
 //! bench   <workload> <size> <iters> <reps> the benchmark against SLUB (crate::bench)
 //! statread <cache> <idle|locked> <n>       time n statistics renders (crate::bench)
+//! hold_stash <cache> <ms>                  TEST ONLY: hold the CPU's stash of the cache for ms
+//!                                          milliseconds, asleep: a holder that is not running
+//! skip_adding <node>                       TEST ONLY: the node's next NODE_ADDING_FIRST_MEMORY
+//!                                          is not handled, as if the module were loaded
+//!                                          between it and NODE_ADDED_FIRST_MEMORY
 //! ```
 //!
 //! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
@@ -59,19 +66,23 @@ pub(crate) const KEPT_LIMIT_BYTES: usize = 192 << 20;
 const HELP: &str = "\
 create  <name> <size> <align>
 destroy <name>
-alloc   <cache> <node|any> <n> [strict]
+alloc   <cache> <node|any|cpu> <n> [strict]
 free    <cache> <node|any> <n|all>
 shrink  <cache|all>
 verify  [cache]
 churn   <cache> <n> [node]
 bench   <pair|batch64|batch4096|pair2|cross|remote<node>> <size> <iters> <reps>
 statread <cache> <idle|locked> <n>
+hold_stash <cache> <ms>
+skip_adding <node>
 ";
 
 /// A node argument.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum NodeArg {
     Any,
+    /// Whatever node the CPU stash's objects are on (`alloc` only).
+    Cpu,
     Node(NodeId),
 }
 
@@ -93,6 +104,8 @@ enum Command {
     Shrink(Option<CacheName>),
     Verify(Option<CacheName>),
     Churn(CacheName, usize, Option<NodeId>),
+    SkipAdding(NodeId),
+    HoldStash(CacheName, u32),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
     Bench {
@@ -148,8 +161,12 @@ impl Command {
                     (5, b"strict") => true,
                     _ => return Err(EINVAL),
                 };
-                let node = parse_node(args[2])?;
-                if strict && node == NodeArg::Any {
+                let node = match args[2] {
+                    b"cpu" => NodeArg::Cpu,
+                    word => parse_node(word)?,
+                };
+                // Only a given node can be strict.
+                if strict && !matches!(node, NodeArg::Node(_)) {
                     return Err(EINVAL);
                 }
                 Self::Alloc {
@@ -167,6 +184,17 @@ impl Command {
                 } else {
                     Some(parse_count(args[3])?)
                 },
+            },
+            (b"hold_stash", 3) => Self::HoldStash(
+                CacheName::new(args[1])?,
+                match parse_usize(args[2])? {
+                    ms @ 1..=10_000 => ms as u32,
+                    _ => return Err(EINVAL),
+                },
+            ),
+            (b"skip_adding", 2) => match parse_node(args[1])? {
+                NodeArg::Node(nid) => Self::SkipAdding(nid),
+                _ => return Err(EINVAL),
             },
             (b"shrink", 2) if args[1] == b"all" => Self::Shrink(None),
             (b"shrink", 2) => Self::Shrink(Some(CacheName::new(args[1])?)),
@@ -346,9 +374,10 @@ impl Control {
                     }
                 };
                 let req = match (node, strict) {
-                    (NodeArg::Any, _) => NodeRequest::Any,
-                    (NodeArg::Node(n), true) => NodeRequest::Exact(n),
-                    (NodeArg::Node(n), false) => NodeRequest::Prefer(n),
+                    (NodeArg::Any, _) => Some(NodeRequest::Any),
+                    (NodeArg::Cpu, _) => None,
+                    (NodeArg::Node(n), true) => Some(NodeRequest::Exact(n)),
+                    (NodeArg::Node(n), false) => Some(NodeRequest::Prefer(n)),
                 };
                 Self::alloc_n(&mut kept[i], req, count)
             }
@@ -415,6 +444,15 @@ impl Control {
                 } else {
                     Err(EIO)
                 }
+            }
+            Command::HoldStash(name, ms) => {
+                drop(kept);
+                self.registry.find(&name)?.hold_cpu_stash(ms);
+                Ok(())
+            }
+            Command::SkipAdding(nid) => {
+                self.registry.skip_next_adding(nid);
+                Ok(())
             }
             Command::Churn(name, n, node) => {
                 drop(kept);
@@ -512,16 +550,21 @@ impl Control {
         result
     }
 
-    /// Allocates `count` objects into `k`, all or nothing.
-    fn alloc_n(k: &mut Kept, req: NodeRequest, count: usize) -> Result {
+    /// Allocates `count` objects into `k`, all or nothing: as `req` asks, or through the CPU's
+    /// stash if `None`.
+    fn alloc_n(k: &mut Kept, req: Option<NodeRequest>, count: usize) -> Result {
         let exact = match req {
-            NodeRequest::Exact(n) => Some(n),
+            Some(NodeRequest::Exact(n)) => Some(n),
             _ => None,
         };
         k.objs.reserve(count, GFP_KERNEL)?;
         let start = k.objs.len();
         for _ in 0..count {
-            match k.cache.alloc(req) {
+            let got = match req {
+                Some(req) => k.cache.alloc(req),
+                None => k.cache.alloc_fast(),
+            };
+            match got {
                 Ok(mut obj) => {
                     let addr = obj.addr();
                     if let Ok(bytes) = k.cache.object_bytes(&mut obj) {
@@ -556,6 +599,8 @@ impl Control {
         let on_node = |ko: &KeptObject| match node {
             NodeArg::Any => true,
             NodeArg::Node(n) => ko.nid == n,
+            // `free` does not take `cpu`.
+            NodeArg::Cpu => false,
         };
         let available = k.objs.iter().filter(|ko| on_node(ko)).count();
         let mut todo = match count {
@@ -650,14 +695,14 @@ impl DebugfsFiles for Control {
             3 => {
                 let mut w = KVecWriter(out);
                 for event in NodeEvent::ALL {
-                    let (count, last, max) = self.registry.events().times(event);
+                    let t = self.registry.events().times(event);
                     writeln!(
                         w,
                         "{} count={} last_ns={} max_ns={}",
                         event.name(),
-                        count,
-                        last,
-                        max
+                        t.handled,
+                        t.last_ns,
+                        t.max_ns
                     )
                     .map_err(|_| ENOMEM)?;
                 }

@@ -16,12 +16,12 @@
 //!   the cache does, whatever memory hotplug does meanwhile.
 
 use crate::{
-    ffi::nodes::{nr_node_ids, NodeId},
+    ffi::nodes::NodeId,
     slab::{Geometry, Slab, SlabDrain, SlabLists, SlabState},
 };
 use core::{
     ptr::NonNull,
-    sync::atomic::{AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{AtomicUsize, Ordering},
 };
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
@@ -181,7 +181,7 @@ impl Node {
     /// # Safety
     ///
     /// `obj` must be a live object of cache `cache_id` (geometry `g`) from a slab of this node.
-    pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: usize) -> Result {
+    pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: u64) -> Result {
         // SAFETY: Forwarded from our own safety requirements.
         unsafe { self.free_many(&[obj.as_ptr()], g, cache_id) }
     }
@@ -198,7 +198,7 @@ impl Node {
         &self,
         objs: &[*mut u8],
         g: &Geometry,
-        cache_id: usize,
+        cache_id: u64,
     ) -> Result {
         let mut released = SlabDrain::new();
         let result = {
@@ -257,32 +257,5 @@ impl PinnedDrop for Node {
             );
             core::mem::forget(drain);
         }
-    }
-}
-
-/// A counter per possible node, updated and read without locks.
-pub(crate) struct PerNodeCounter {
-    counts: KVec<AtomicU64>,
-}
-
-impl PerNodeCounter {
-    /// All zero.
-    pub(crate) fn new(flags: kernel::alloc::Flags) -> Result<Self> {
-        let mut counts = KVec::with_capacity(nr_node_ids(), flags)?;
-        for _ in 0..nr_node_ids() {
-            counts.push(AtomicU64::new(0), flags)?;
-        }
-        Ok(Self { counts })
-    }
-
-    /// Adds `n` to node `nid`'s count.
-    pub(crate) fn add(&self, nid: NodeId, n: u64) {
-        // `counts` has `nr_node_ids()` entries and `nid < nr_node_ids()`.
-        self.counts[nid.index()].fetch_add(n, Ordering::Relaxed);
-    }
-
-    /// Node `nid`'s count.
-    pub(crate) fn get(&self, nid: NodeId) -> u64 {
-        self.counts[nid.index()].load(Ordering::Relaxed)
     }
 }

@@ -9,12 +9,15 @@
 //!
 //! # Locking
 //!
-//! - `CpuStash::busy`, a flag per CPU, makes its holder the only user of that CPU's array
+//! - `LockedStash::busy`, a flag per CPU, makes its holder the only user of that CPU's array
 //!   (the counterpart of SLUB's `local_trylock_t`). The fast paths only *try* to take it: if
 //!   another task holds it (one preempted in the middle of a fast path, or a flush from
 //!   another CPU), they take the node-locked slow path instead and never wait. Flushes
-//!   (shrink, a node losing its last memory, cache destruction) wait for it, spinning: a
-//!   holder never sleeps, so it lets go within a few instructions of running again.
+//!   (shrink, a node losing its last memory, a CPU going offline, cache destruction) wait for
+//!   it by sleeping between tries, never by spinning: the holder may be preempted (by the
+//!   flushing task itself, if that runs at a higher priority on the same CPU) or, on
+//!   PREEMPT_RT, blocked on `Node::lists`, which is a sleeping lock there, and only gets to run
+//!   and let go if the flush gives up the CPU. Flushes therefore run in process context only.
 //!   A task that migrates after picking a stash still uses it correctly, only less locally.
 //!   The flag is a try-lock rather than a `SpinLock` because the fast path must not pay for
 //!   a preemption-disabling lock call pair (Rust in 7.3 has no `preempt_disable()`); the
@@ -24,7 +27,7 @@
 //!   that sleeps runs under it: new slabs are allocated with it dropped. It is not known to
 //!   lockdep, so no other lock may be waited for under it except those two, which are never
 //!   held while waiting for a stash flag.
-//! - `CpuStash::len` mirrors the array length, written under the flag and read without it by
+//! - `LockedStash::len` mirrors the array length, written under the flag and read without it by
 //!   the statistics.
 //!
 //! Behind the stashes, each cache has a depot of magazines (SLUB's barn): a full stash parks
@@ -38,13 +41,17 @@
 //!
 //! Node-exact allocations (`kmem_cache_alloc_node()`'s counterpart) have stashes of their
 //! own, one per node, made on a node's first such allocation and kept for the cache's life (a
-//! pointer slot per possible node, set once from null, freed with the cache, like the node
-//! metadata). They are `CpuStash`es too, shared by every CPU, behind the same try-lock flag:
+//! [`SetOnceBox`] per possible node, like the node metadata). They are `LockedStash`es too, shared by every CPU, behind the same try-lock flag:
 //! two CPUs allocating on one remote node at once make one of them take the node-locked path.
-//! A CPU stash knows its CPU's node (its `home`); a free of an object of another node goes to
-//! that node's stash when there is one, so CPU stashes keep to local objects, as SLUB keeps
-//! remote objects out of its sheaves. A node stash's objects come from and go back to its own
-//! node's slabs only, never through the depot.
+//! A CPU stash knows its CPU's node (its `home`, set when the stash is made and again each
+//! time the CPU comes online, see [`crate::registry`]); a free of an object of another node
+//! goes to that node's stash when there is one, so CPU stashes keep to local objects, as SLUB
+//! keeps remote objects out of its sheaves, and refills take the home node's partial slabs
+//! first, then the other nodes' by distance. A node stash's objects come from and go back to
+//! its own node's slabs only, never through the depot.
+//!
+//! When a CPU goes offline its stash is given back to the slabs (SLUB's `slub_cpu_dead()`), so
+//! objects parked there do not keep their slabs, and the memory under them, from going away.
 //!
 //! Objects in a stash or the depot are allocated as far as their slabs are concerned: the
 //! node counters (`objects`, SLUB's format) include them, and `cpu_stashed` says how many
@@ -53,13 +60,14 @@
 
 use crate::{
     ffi::{self, nodes::NodeId},
+    once::SetOnceBox,
     slab::Geometry,
 };
 use core::{
     cell::UnsafeCell,
     ops::{Deref, DerefMut},
     ptr::NonNull,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering},
 };
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
@@ -157,27 +165,28 @@ impl Stash {
     }
 }
 
-/// One CPU's stash, or one node's.
+/// A stash behind its try-lock flag: one CPU's, or one node's.
 ///
 /// # Invariants
 ///
 /// `stash` is only accessed through a [`StashGuard`], and at most one exists at a time: a
 /// guard is only made by the `false` to `true` transition of `busy`, which its drop undoes.
 #[pin_data]
-pub(crate) struct CpuStash {
+pub(crate) struct LockedStash {
     stash: UnsafeCell<Stash>,
     busy: AtomicBool,
     len: AtomicUsize,
-    /// A CPU stash: the node of its CPU, if known. A node stash: its node.
-    home: Option<NodeId>,
+    /// A CPU stash: the node of its CPU, if known (-1 if not), updated when the CPU comes
+    /// online. A node stash: its node, for good.
+    home: AtomicI32,
 }
 
 // SAFETY: The array is only reached through a `StashGuard`, of which at most one exists (type
 // invariant), and the `busy` flag's acquire/release pairs order one holder's accesses before
 // the next one's, as a lock does; the other fields are atomics.
-unsafe impl Sync for CpuStash {}
+unsafe impl Sync for LockedStash {}
 
-impl CpuStash {
+impl LockedStash {
     fn new(home: Option<NodeId>) -> impl PinInit<Self> {
         // INVARIANT: Not busy, no guard.
         pin_init!(Self {
@@ -187,15 +196,25 @@ impl CpuStash {
             }),
             busy: AtomicBool::new(false),
             len: AtomicUsize::new(0),
-            home,
+            home: AtomicI32::new(home.map_or(-1, |n| n.as_c_int())),
         })
     }
 
     /// The node whose objects this stash is for: its CPU's node (a CPU stash), or its node (a
     /// node stash).
+    ///
+    /// A placement hint only: a CPU's node is set again when it comes online, and a task may
+    /// use a stash of a CPU it has just left.
     #[inline]
     pub(crate) fn home(&self) -> Option<NodeId> {
-        self.home
+        u64::try_from(self.home.load(Ordering::Relaxed))
+            .ok()
+            .and_then(NodeId::new)
+    }
+
+    /// Records the node of the stash's CPU, which just came online.
+    fn set_home(&self, nid: NodeId) {
+        self.home.store(nid.as_c_int(), Ordering::Relaxed);
     }
 
     /// Takes the stash if no one holds it; `None` otherwise, without waiting.
@@ -208,15 +227,23 @@ impl CpuStash {
         Some(StashGuard(self))
     }
 
-    /// Takes the stash, waiting for its holder to let it go: for flushes, off the fast path.
+    /// Takes the stash, sleeping until its holder lets it go: for flushes, off the fast path.
+    ///
+    /// Process context only. The wait sleeps between tries rather than spinning, so that a
+    /// holder that is not running (preempted on this CPU, or blocked on a sleeping lock on
+    /// PREEMPT_RT) gets the CPU and finishes; a holder never waits for anything a flush holds.
     pub(crate) fn lock(&self) -> StashGuard<'_> {
+        ffi::might_sleep!();
+        // A holder lets go within microseconds of running again, so the first waits are short;
+        // one that is not running can take a while, so the waits double, up to 2 ms, rather
+        // than wake the flush tens of thousands of times a second.
+        let mut wait_us = 20;
         loop {
             if let Some(g) = self.try_lock() {
                 return g;
             }
-            while self.busy.load(Ordering::Relaxed) {
-                core::hint::spin_loop();
-            }
+            ffi::sleep_us(wait_us);
+            wait_us = (wait_us * 2).min(2000);
         }
     }
 
@@ -233,12 +260,13 @@ impl CpuStash {
     }
 }
 
-/// Exclusive use of one CPU's stash, until dropped.
+/// Exclusive use of one stash, until dropped (which lets the next holder in).
 ///
 /// # Invariants
 ///
 /// The guard set `self.0.busy` from `false` to `true` and is the only guard of that stash.
-pub(crate) struct StashGuard<'a>(&'a CpuStash);
+#[must_use = "the stash is released as soon as the guard is dropped"]
+pub(crate) struct StashGuard<'a>(&'a LockedStash);
 
 impl Deref for StashGuard<'_> {
     type Target = Stash;
@@ -352,11 +380,10 @@ impl Depot {
 ///
 /// # Invariants
 ///
-/// Each slot of `nodes` is null or a pointer from `KBox::into_raw` of a pinned [`CpuStash`]
-/// for that node, set once (from null) and freed only by `drop`.
+/// Slot `n` of `nodes`, once set, holds node `n`'s stash.
 pub(crate) struct Stashes {
-    cpus: KVec<Pin<KBox<CpuStash>>>,
-    nodes: KVec<AtomicPtr<CpuStash>>,
+    cpus: KVec<Pin<KBox<LockedStash>>>,
+    nodes: KVec<SetOnceBox<LockedStash>>,
     /// Whether any slot of `nodes` is set: until then frees need not look for node stashes.
     any_node: AtomicBool,
     depot: Pin<KBox<Depot>>,
@@ -370,15 +397,15 @@ impl Stashes {
         let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
         for cpu in 0..n {
             cpus.push(
-                KBox::pin_init(CpuStash::new(home_of(cpu)), GFP_KERNEL)?,
+                KBox::pin_init(LockedStash::new(home_of(cpu)), GFP_KERNEL)?,
                 GFP_KERNEL,
             )?;
         }
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
-            nodes.push(AtomicPtr::new(core::ptr::null_mut()), GFP_KERNEL)?;
+            nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
         }
-        // INVARIANT: Every node slot is null.
+        // INVARIANT: Every node slot is empty.
         Ok(Self {
             cpus,
             nodes,
@@ -390,43 +417,27 @@ impl Stashes {
 
     /// Node `nid`'s stash, if node-exact allocations ever made one.
     #[inline]
-    pub(crate) fn node(&self, nid: NodeId) -> Option<&CpuStash> {
+    pub(crate) fn node(&self, nid: NodeId) -> Option<&LockedStash> {
         // `nodes` has a slot for every possible node.
-        let p = self.nodes.get(nid.index())?.load(Ordering::Acquire);
-        // SAFETY: A non-null slot is a live stash freed only by `drop` (type invariants), which
-        // cannot run while `&self` exists.
-        unsafe { p.as_ref() }
+        self.nodes.get(nid.index())?.as_ref()
     }
 
     /// Node `nid`'s stash, made (`GFP_KERNEL`) on first use.
-    pub(crate) fn node_or_new(&self, nid: NodeId) -> Result<&CpuStash> {
-        if let Some(s) = self.node(nid) {
+    pub(crate) fn node_or_new(&self, nid: NodeId) -> Result<&LockedStash> {
+        let slot = self.nodes.get(nid.index()).ok_or(EINVAL)?;
+        if let Some(s) = slot.as_ref() {
             return Ok(s);
         }
-        let slot = self.nodes.get(nid.index()).ok_or(EINVAL)?;
-        let new = KBox::pin_init(CpuStash::new(Some(nid)), GFP_KERNEL)?;
-        // SAFETY: The stash is only ever used pinned, through `&CpuStash`, and turned back into
-        // a `Pin<KBox>` before it is dropped.
-        let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(new) });
-        let cur = match slot.compare_exchange(
-            core::ptr::null_mut(),
-            raw,
-            Ordering::AcqRel,
-            Ordering::Acquire,
-        ) {
-            // INVARIANT: The slot went from null to a pinned stash for `nid`.
-            Ok(_) => {
+        let new = KBox::pin_init(LockedStash::new(Some(nid)), GFP_KERNEL)?;
+        // INVARIANT: Slot `nid` gets node `nid`'s stash, or keeps the one another task set.
+        match slot.populate(new) {
+            Ok(s) => {
                 self.any_node.store(true, Ordering::Release);
-                raw
+                Ok(s)
             }
-            Err(cur) => {
-                // SAFETY: `raw` came from `KBox::into_raw` above and was not published.
-                drop(unsafe { KBox::from_raw(raw) });
-                cur
-            }
-        };
-        // SAFETY: `cur` is a live stash in the slot (as in `node`).
-        unsafe { cur.as_ref() }.ok_or(ENOMEM)
+            // Another task made it first: that one is used, ours is dropped.
+            Err(_) => slot.as_ref().ok_or(ENOMEM),
+        }
     }
 
     /// Whether any node has a stash (then frees of remote objects look for it).
@@ -436,7 +447,7 @@ impl Stashes {
     }
 
     /// Every node stash there is.
-    pub(crate) fn nodes(&self) -> impl Iterator<Item = &CpuStash> {
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = &LockedStash> {
         NodeId::all().filter_map(|nid| self.node(nid))
     }
 
@@ -448,16 +459,28 @@ impl Stashes {
 
     /// The stash of the CPU this runs on (or ran on a moment ago).
     #[inline]
-    pub(crate) fn current(&self) -> &CpuStash {
+    pub(crate) fn current(&self) -> &LockedStash {
         // `current_cpu() < nr_cpu_ids`, the number of stashes (at least one): the fallback to
         // the first stash is never taken, and costs a compare where `%` would cost a division.
         let cpus = &self.cpus;
         cpus.get(ffi::current_cpu()).unwrap_or(&cpus[0])
     }
 
-    /// Every stash.
-    pub(crate) fn all(&self) -> impl Iterator<Item = &CpuStash> {
+    /// Every CPU's stash (node stashes: [`Stashes::nodes`]).
+    pub(crate) fn cpus(&self) -> impl Iterator<Item = &LockedStash> {
         self.cpus.iter().map(|c| &**c)
+    }
+
+    /// CPU `cpu`'s stash; `None` beyond `nr_cpu_ids`.
+    pub(crate) fn cpu(&self, cpu: usize) -> Option<&LockedStash> {
+        self.cpus.get(cpu).map(|c| &**c)
+    }
+
+    /// Records that CPU `cpu`, which just came online, is on node `nid`.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        if let Some(cs) = self.cpu(cpu) {
+            cs.set_home(nid);
+        }
     }
 
     /// The depot.
@@ -467,34 +490,16 @@ impl Stashes {
 
     /// Objects in all stashes and the depot, read without locks.
     pub(crate) fn total(&self) -> usize {
-        let stashed: usize = Iterator::chain(self.all(), self.nodes())
+        let stashed: usize = Iterator::chain(self.cpus(), self.nodes())
             .map(|c| c.len.load(Ordering::Relaxed))
             .sum();
         stashed + self.depot.count.load(Ordering::Relaxed)
     }
 }
 
-impl Drop for Stashes {
-    fn drop(&mut self) {
-        for slot in &self.nodes {
-            let p = slot.swap(core::ptr::null_mut(), Ordering::AcqRel);
-            if !p.is_null() {
-                // SAFETY: A non-null slot came from `KBox::into_raw` in `node_or_new` (type
-                // invariants); swapping it out made this its only owner.
-                drop(unsafe { KBox::from_raw(p) });
-            }
-        }
-    }
-}
-
-/// The node of `cpu`, for its stash to tell local objects from remote ones; a kernel without
-/// NUMA has one node: no home there.
+/// The node of `cpu`, for its stash to tell local objects from remote ones, if the CPU is
+/// online (one that is not gets its node when it comes online); a kernel without NUMA has one
+/// node: no home there.
 fn home_of(cpu: usize) -> Option<NodeId> {
-    #[cfg(rsh_no_numa)]
-    {
-        let _ = cpu;
-        None
-    }
-    #[cfg(not(rsh_no_numa))]
     ffi::nodes::cpu_node(cpu)
 }

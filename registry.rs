@@ -8,13 +8,15 @@
 //! Locks, outermost first; a lock is only ever taken with the ones above it held, never the
 //! other way round:
 //!
-//! 1. The kernel's `device_hotplug_lock` and `mem_hotplug_lock`, held by the hotplug core
-//!    around every node notifier call ([`crate::notifier`]).
+//! 1. The kernel's `cpu_hotplug_lock`, then `device_hotplug_lock` and `mem_hotplug_lock`,
+//!    held by the hotplug core around every node notifier call and every CPU hotplug callback
+//!    ([`crate::notifier`]; memory hotplug takes `cpu_hotplug_lock` for reading first).
 //! 2. `Control::kept` ([`crate::control`]): the objects the test controls keep.
 //! 3. `Registry::inner`, this module's mutex: the cache list, and the only context in which
 //!    node metadata is published ([`Cache::install_node`]) and `mem_nodes` is written. Creating
-//!    and destroying a cache (with its sysfs directory) and handling a node event each hold
-//!    it throughout, so the two never interleave.
+//!    and destroying a cache (with its sysfs directory), handling a node event and handling a
+//!    CPU coming online or going offline each hold it throughout, so none of them interleave.
+//!    Nothing waits for a hotplug lock with it held.
 //! 4. `Node::lists` ([`crate::node`]): a spinlock, innermost, held for list surgery only.
 //!
 //! Lock-free paths, and why they are safe:
@@ -32,14 +34,15 @@ use crate::ffi::compat::VecExt as _;
 use crate::{
     cache::{Cache, CacheName, CacheSpec},
     ffi::{
-        nodes::{NodeId, NodeMask, NodeState},
+        nodes::{NodeId, NodeMask, NodeOrder, NodeState},
         notifier::NodeEvent,
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
-    node::{Node, PerNodeCounter},
+    counters::EventCounts,
+    node::Node,
     sysfs::{CacheDir, RootDir},
 };
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -48,50 +51,6 @@ use kernel::{
         Arc, Mutex,
     },
 };
-
-/// Counts of node events, by event and node, and the time the notifier spent on each kind.
-pub(crate) struct EventCounts {
-    counts: KVec<PerNodeCounter>,
-    /// Per event: handled, nanoseconds of the last one, nanoseconds of the slowest one.
-    times: [[AtomicU64; 3]; NodeEvent::ALL.len()],
-}
-
-impl EventCounts {
-    fn new() -> Result<Self> {
-        let mut counts = KVec::with_capacity(NodeEvent::ALL.len(), GFP_KERNEL)?;
-        for _ in NodeEvent::ALL {
-            counts.push(PerNodeCounter::new(GFP_KERNEL)?, GFP_KERNEL)?;
-        }
-        Ok(Self {
-            counts,
-            times: Default::default(),
-        })
-    }
-
-    /// Records that handling one `event` took `ns` nanoseconds.
-    pub(crate) fn record_time(&self, event: NodeEvent, ns: u64) {
-        let t = &self.times[event.index()];
-        t[0].fetch_add(1, Ordering::Relaxed);
-        t[1].store(ns, Ordering::Relaxed);
-        t[2].fetch_max(ns, Ordering::Relaxed);
-    }
-
-    /// How often `event` was handled, and the nanoseconds of the last and the slowest.
-    pub(crate) fn times(&self, event: NodeEvent) -> (u64, u64, u64) {
-        let t = &self.times[event.index()];
-        (
-            t[0].load(Ordering::Relaxed),
-            t[1].load(Ordering::Relaxed),
-            t[2].load(Ordering::Relaxed),
-        )
-    }
-
-    /// The counter of `event`.
-    pub(crate) fn of(&self, event: NodeEvent) -> &PerNodeCounter {
-        // One counter per event, indexed by `NodeEvent::index`.
-        &self.counts[event.index()]
-    }
-}
 
 /// A cache in the registry: its sysfs directory owns the cache.
 struct Entry {
@@ -119,17 +78,23 @@ pub(crate) struct Registry {
     /// `NODE_ADDING_FIRST_MEMORY`, cleared at `NODE_REMOVED_LAST_MEMORY` and
     /// `NODE_CANCEL_ADDING_FIRST_MEMORY`. New caches get metadata for these nodes.
     mem_nodes: Arc<NodeMask>,
+    /// Every node, nearest first, from each node: the order allocations fall back in.
+    order: Arc<NodeOrder>,
     events: Arc<EventCounts>,
     cache_kind: Arc<SysfsKind<CacheDir>>,
     root: SysfsDir<RootDir>,
     reproduce_uaf: bool,
+    /// TEST ONLY (the `skip_adding` control): a node whose next `NODE_ADDING_FIRST_MEMORY` is
+    /// not handled, as if the module were loaded between it and `NODE_ADDED_FIRST_MEMORY`;
+    /// -1 for none.
+    skip_adding: AtomicI32,
 }
 
 impl Registry {
     /// Creates the registry and `/sys/kernel/<name>/`, with no caches.
     pub(crate) fn new(name: &CStr, reproduce_uaf: bool) -> Result<Arc<Self>> {
         let mem_nodes = Arc::new(NodeMask::new(GFP_KERNEL)?, GFP_KERNEL)?;
-        let events = Arc::new(EventCounts::new()?, GFP_KERNEL)?;
+        let events = Arc::new(EventCounts::new(GFP_KERNEL)?, GFP_KERNEL)?;
         let root_kind = SysfsKind::new(0o444)?;
         let root = SysfsDir::new(
             &root_kind,
@@ -144,10 +109,12 @@ impl Registry {
             try_pin_init!(Self {
                 inner <- new_mutex!(Inner { caches: KVec::new() }, "rust_slab_hp::Registry::inner"),
                 mem_nodes,
+                order: Arc::new(NodeOrder::new(GFP_KERNEL)?, GFP_KERNEL)?,
                 events,
                 cache_kind: SysfsKind::new(0o444)?,
                 root,
                 reproduce_uaf,
+                skip_adding: AtomicI32::new(-1),
             }),
             GFP_KERNEL,
         )
@@ -172,12 +139,15 @@ impl Registry {
     ///
     /// `EEXIST` if a cache has that name; nothing is left behind on any error.
     pub(crate) fn create(&self, spec: &CacheSpec) -> Result<Arc<Cache>> {
-        let mut inner = self.inner.lock();
+        let mut locked = self.lock();
+        // Nodes whose metadata could not be allocated when they got memory: try again.
+        locked.adopt_nodes_with_memory();
+        let inner = &mut locked.inner;
         if inner.caches.iter().any(|e| e.cache().name() == &spec.name) {
             return Err(EEXIST);
         }
         inner.caches.reserve(1, GFP_KERNEL)?;
-        let cache = Cache::new(spec, self.mem_nodes.clone(), self.reproduce_uaf)?;
+        let cache = Cache::new(spec, self.mem_nodes.clone(), self.order.clone())?;
         for nid in self.mem_nodes.iter() {
             // A fresh cache has empty slots: installing cannot collide.
             let _ = cache.install_node(KBox::pin_init(Node::new(nid), GFP_KERNEL)?);
@@ -198,19 +168,20 @@ impl Registry {
 
     /// Removes cache `name` and its sysfs directory; `EINVAL` if there is none.
     ///
+    /// The mutex is held until the directory is gone, so the name is only free again once its
+    /// directory is (a create of the same name in between would find sysfs still holding it).
+    /// Removing the directory waits for sysfs reads in progress, which take no lock of ours.
     /// The cache itself is freed when the last `Arc` to it goes, after the directory.
     pub(crate) fn destroy(&self, name: &CacheName) -> Result {
-        let entry = {
-            let mut inner = self.inner.lock();
-            let i = inner
-                .caches
-                .iter()
-                .position(|e| e.cache().name() == name)
-                .ok_or(EINVAL)?;
-            inner.caches.remove(i).ok().ok_or(EINVAL)?
-        };
-        // Removing the directory waits for sysfs readers; no lock is held meanwhile.
+        let mut inner = self.inner.lock();
+        let i = inner
+            .caches
+            .iter()
+            .position(|e| e.cache().name() == name)
+            .ok_or(EINVAL)?;
+        let entry = inner.caches.remove(i).ok().ok_or(EINVAL)?;
         drop(entry);
+        drop(inner);
         Ok(())
     }
 
@@ -235,6 +206,22 @@ impl Registry {
         Ok(out)
     }
 
+    /// TEST ONLY: the next `NODE_ADDING_FIRST_MEMORY` of node `nid` goes unhandled, as if the
+    /// module were loaded between it and `NODE_ADDED_FIRST_MEMORY` (see `crate::notifier`).
+    pub(crate) fn skip_next_adding(&self, nid: NodeId) {
+        self.skip_adding.store(nid.as_c_int(), Ordering::Relaxed);
+    }
+
+    /// Whether `event` for `nid` is the one [`Registry::skip_next_adding`] asked to miss; it
+    /// is missed only once.
+    pub(crate) fn misses(&self, event: NodeEvent, nid: NodeId) -> bool {
+        event == NodeEvent::AddingFirst
+            && self
+                .skip_adding
+                .compare_exchange(nid.as_c_int(), -1, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+    }
+
     /// Counts one node event.
     pub(crate) fn count_event(&self, event: NodeEvent, nid: NodeId) {
         self.events.of(event).add(nid, 1);
@@ -255,6 +242,7 @@ impl Registry {
 }
 
 /// The registry with its mutex held: what the node notifier can do to every cache at once.
+#[must_use = "the registry mutex is released as soon as this is dropped"]
 pub(crate) struct Locked<'a> {
     registry: &'a Registry,
     inner: Guard<'a, Inner, MutexBackend>,
@@ -291,6 +279,35 @@ impl Locked<'_> {
         Ok(())
     }
 
+    /// Gives every cache metadata for each node that has memory but was left out when it got
+    /// it (the allocation failed at `NODE_ADDED_FIRST_MEMORY`), and lets allocations target
+    /// the nodes that now have it everywhere. Failures are left for the next try.
+    pub(crate) fn adopt_nodes_with_memory(&self) {
+        for nid in NodeId::all() {
+            if nid.has(NodeState::Memory)
+                && !self.registry.mem_nodes.contains(nid)
+                && self.add_node(nid, false).is_ok()
+            {
+                pr_info!("node {}: metadata allocated after all\n", nid.index());
+                self.set_has_memory(nid, true);
+            }
+        }
+    }
+
+    /// Records, for every cache, that CPU `cpu`, which just came online, is on node `nid`.
+    pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
+        for e in self.inner.caches.iter() {
+            e.cache().set_cpu_home(cpu, nid);
+        }
+    }
+
+    /// Gives the objects in CPU `cpu`'s stash of every cache back to their slabs.
+    pub(crate) fn flush_cpu(&self, cpu: usize) {
+        for e in self.inner.caches.iter() {
+            e.cache().flush_cpu(cpu);
+        }
+    }
+
     /// Records whether node `nid` has memory: new caches get metadata for it, and allocations
     /// may target it.
     pub(crate) fn set_has_memory(&self, nid: NodeId, has: bool) {
@@ -308,10 +325,18 @@ impl Locked<'_> {
         }
     }
 
-    /// Frees node `nid`'s metadata in every cache, only in `reproduce_offline_uaf` mode.
+    /// Frees node `nid`'s metadata in every cache if the module was loaded with
+    /// `reproduce_offline_uaf=1` (test only), as SLUB did before Linux 5.12.
     pub(crate) fn free_node_like_pre_5_12(&self, nid: NodeId) {
+        if !self.registry.reproduce_uaf {
+            return;
+        }
         for e in self.inner.caches.iter() {
-            e.cache().free_node_like_pre_5_12(nid);
+            // SAFETY: This does NOT hold, on purpose: statistics readers (and allocations) may
+            // still be using the node's metadata, which is the use-after-free the pre-5.12 rule
+            // had and `reproduce_offline_uaf=1` exists to show (KASAN reports it). Only that
+            // test-only parameter gets here.
+            unsafe { e.cache().free_node_like_pre_5_12(nid) };
         }
     }
 }

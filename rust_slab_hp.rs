@@ -10,7 +10,8 @@
 //!
 //! - [`registry`]: the cache list, its mutex, and the locking rules of the whole module;
 //! - [`cache`], [`node`], [`slab`]: the allocator;
-//! - [`notifier`]: what node hotplug events do; [`ffi::notifier`] registers for them;
+//! - [`notifier`]: what node and CPU hotplug events do; [`ffi::notifier`] and [`ffi::cpuhp`]
+//!   register for them;
 //! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`; [`control`]: debugfs test controls;
 //! - [`ffi`]: everything that touches C.
 
@@ -18,9 +19,11 @@
 mod bench;
 mod cache;
 mod control;
+mod counters;
 mod ffi;
 mod node;
 mod notifier;
+mod once;
 mod percpu;
 mod registry;
 mod slab;
@@ -29,7 +32,7 @@ mod sysfs;
 use crate::{
     cache::CacheSpec,
     control::Control,
-    ffi::{debugfs::DebugfsDir, notifier::NodeNotifier, param::module_param},
+    ffi::{cpuhp::CpuNotifier, debugfs::DebugfsDir, notifier::NodeNotifier, param::module_param},
     registry::Registry,
 };
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -87,10 +90,11 @@ module_param!(CACHES: string(512) = DEFAULT_CACHES,
 module_param!(REPRODUCE_OFFLINE_UAF: bool = false, name: "reproduce_offline_uaf",
     desc: "TEST ONLY: reproduce the pre-5.12 SLUB bug: free node metadata when a node loses its last memory, and widen stats readers' window, so concurrent reads use freed memory (default: off)");
 
-/// The module: controls, notifier and registry, torn down in that order.
+/// The module: controls, notifiers and registry, torn down in that order.
 struct RustSlabHp {
     _control: DebugfsDir<Control>,
     _notifier: Pin<KBox<NodeNotifier<Registry>>>,
+    _cpus: Pin<KBox<CpuNotifier<Registry>>>,
     _registry: Arc<Registry>,
 }
 
@@ -103,6 +107,7 @@ impl kernel::Module for RustSlabHp {
         let registry = Registry::new(c_str!("rust_slab_hp"), reproduce_uaf)?;
         // SLUB's priority (`SLAB_CALLBACK_PRI`): run with the other slab-like users.
         let notifier = KBox::pin_init(NodeNotifier::register(registry.clone(), 1), GFP_KERNEL)?;
+        let cpus = KBox::pin_init(CpuNotifier::register(registry.clone())?, GFP_KERNEL)?;
         registry.sync_nodes();
         for spec in CACHES.get().split(|&c| c == b',').filter(|s| !s.is_empty()) {
             // Validated when the parameter was set.
@@ -116,6 +121,7 @@ impl kernel::Module for RustSlabHp {
         Ok(Self {
             _control: control,
             _notifier: notifier,
+            _cpus: cpus,
             _registry: registry,
         })
     }

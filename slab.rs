@@ -175,7 +175,7 @@ struct Header {
     /// The memory this header lives in; freed by [`Slab::drop`].
     pages: ManuallyDrop<Pages>,
     /// Which cache the slab belongs to, to refuse frees through the wrong cache.
-    cache_id: usize,
+    cache_id: u64,
     next: *mut Header,
     prev: *mut Header,
     freelist: *mut FreeObject,
@@ -214,14 +214,21 @@ unsafe impl Send for Slab {}
 
 impl Slab {
     /// Carves `pages` into a slab with `g`'s layout, all objects free.
-    pub(crate) fn new(pages: Pages, g: &Geometry, cache_id: usize) -> Self {
+    ///
+    /// `EINVAL` (and the pages freed) if they are not a block of `g.order`: the layout fills
+    /// exactly that many bytes.
+    pub(crate) fn new(pages: Pages, g: &Geometry, cache_id: u64) -> Result<Self> {
+        if pages.order() != g.order {
+            return Err(EINVAL);
+        }
         let base = pages.addr().as_ptr();
         let hdr = base.cast::<Header>();
         let mut freelist: *mut FreeObject = core::ptr::null_mut();
         // Thread the free list back to front so that allocation walks forward in memory.
         for i in (0..g.objects as usize).rev() {
-            // SAFETY: Object `i` lies inside the slab (`first + objects * stride <= slab size`,
-            // established by `Geometry::new`), is aligned to a pointer, and is ours.
+            // SAFETY: Object `i` lies inside the slab (`first + objects * stride` is at most
+            // the size of a block of `g.order`, established by `Geometry::new`, and the pages
+            // are such a block, checked above), is aligned to a pointer, and is ours.
             unsafe {
                 let obj = base.add(g.first + i * g.stride).cast::<FreeObject>();
                 obj.write(FreeObject { next: freelist });
@@ -242,10 +249,10 @@ impl Slab {
             })
         };
         // INVARIANT: the header is initialised at the start of its pages, owned by us.
-        Self {
+        Ok(Self {
             // SAFETY: `base` came from a non-null `NonNull`.
             hdr: unsafe { NonNull::new_unchecked(hdr) },
-        }
+        })
     }
 
     /// The node the slab's pages are on.
@@ -452,7 +459,7 @@ impl SlabLists {
         &mut self,
         objs: &[*mut u8],
         g: &Geometry,
-        cache_id: usize,
+        cache_id: u64,
         min_partial: usize,
         drain: &mut SlabDrain,
         mut note: impl FnMut(SlabState, SlabState),

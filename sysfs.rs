@@ -16,8 +16,8 @@ use crate::{
         notifier::NodeEvent,
         sysfs::{SysfsBuf, SysfsFiles},
     },
-    node::{Node, NodeSnapshot, PerNodeCounter},
-    registry::EventCounts,
+    counters::{EventCounts, PerNodeCounter},
+    node::{Node, NodeSnapshot},
 };
 use core::fmt::Write;
 use kernel::{c_str, prelude::*, sync::Arc};

@@ -5,6 +5,7 @@
  * allowlist in Kbuild, into ffi/generated.rs. Values of macros and enums come through
  * `RSH_*` constants, which bindgen evaluates (the kernel's RUST_CONST_HELPER_ trick).
  */
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/kmemleak.h>
 #include <linux/memory.h>
@@ -23,3 +24,6 @@ const unsigned long RSH_MEM_CANCEL_OFFLINE = MEM_CANCEL_OFFLINE;
 const unsigned long RSH_NODES_PGSHIFT = NODES_PGSHIFT;
 const unsigned long RSH_NODES_MASK = NODES_MASK;
 #endif
+
+/* The dynamic CPU hotplug state the module's online/offline callbacks use. */
+const int RSH_CPUHP_AP_ONLINE_DYN = CPUHP_AP_ONLINE_DYN;

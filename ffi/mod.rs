@@ -11,6 +11,7 @@
 //! by its build from its headers), never from copied numbers or layouts.
 
 pub(crate) mod compat;
+pub(crate) mod cpuhp;
 pub(crate) mod debugfs;
 #[cfg(not(rsh_legacy))]
 pub(crate) mod kmem;
@@ -31,6 +32,37 @@ pub(crate) fn msleep(ms: u32) {
     // SAFETY: `msleep` has no preconditions beyond process context, which every caller of this
     // module's sleeping paths (sysfs `show`, debugfs `write`) provides.
     unsafe { bindings::msleep(ms) };
+}
+
+/// Sleeps, uninterruptibly, for `us` to `1.5 * us` microseconds: a wait that lets whatever it
+/// waits for run (see `LockedStash::lock`). Process context only.
+pub(crate) fn sleep_us(us: u32) {
+    let us = us as kernel::ffi::c_ulong;
+    // SAFETY: `usleep_range_state()` only needs process context, which its callers (flushes)
+    // have; `might_sleep()` checks that in debug kernels.
+    unsafe { bindings::usleep_range_state(us, us + us / 2, bindings::TASK_UNINTERRUPTIBLE) };
+}
+
+/// Reports, in kernels with `CONFIG_DEBUG_ATOMIC_SLEEP`, a caller that may not sleep: the
+/// kernel's `might_sleep()` check (as a "sleeping function called from invalid context"
+/// report naming the caller's file and line), without its rescheduling point, so that it
+/// costs nothing on fast paths of other kernels.
+macro_rules! might_sleep {
+    () => {
+        $crate::ffi::might_sleep_at(concat!(file!(), "\0"), line!())
+    };
+}
+pub(crate) use might_sleep;
+
+/// [`might_sleep!`] with the caller's file (NUL-terminated) and line.
+#[inline]
+pub(crate) fn might_sleep_at(file: &'static str, line: u32) {
+    #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
+    if file.ends_with('\0') {
+        // SAFETY: `file` is a static, NUL-terminated string (checked just above).
+        unsafe { bindings::__might_sleep(file.as_ptr().cast(), line as c_int) };
+    }
+    let _ = (file, line);
 }
 
 /// Whether the current task may administer the system (`capable(CAP_SYS_ADMIN)`).
@@ -62,6 +94,26 @@ pub(crate) fn current_cpu() -> usize {
     }
     #[cfg(all(rsh_legacy, not(CONFIG_SMP)))]
     0
+}
+
+/// Whether CPU `cpu` is online (`cpu_online()`); the answer may change right after.
+// Only the benchmark, which needs 7.x, asks.
+#[cfg(not(rsh_legacy))]
+pub(crate) fn cpu_online(cpu: usize) -> bool {
+    let bits = usize::BITS as usize;
+    let words = core::mem::size_of::<bindings::cpumask>() / core::mem::size_of::<usize>();
+    if cpu >= nr_cpu_ids() || cpu / bits >= words {
+        return false;
+    }
+    // SAFETY: `__cpu_online_mask` is a global `struct cpumask` of `words` words and the index
+    // is in bounds (checked above). CPU hotplug updates it with atomic bit operations; an
+    // atomic load is what `cpumask_test_cpu()` does too.
+    let word = unsafe {
+        let p = core::ptr::addr_of_mut!(bindings::__cpu_online_mask.bits).cast::<usize>();
+        core::sync::atomic::AtomicUsize::from_ptr(p.add(cpu / bits))
+            .load(core::sync::atomic::Ordering::Relaxed)
+    };
+    word & (1 << (cpu % bits)) != 0
 }
 
 /// The current time on the monotonic clock, in nanoseconds (`ktime_get()`).

@@ -49,6 +49,12 @@ pub(crate) fn cpu_node(cpu: usize) -> Option<NodeId> {
     })
 }
 
+/// The node of a CPU: without NUMA there is only node 0, and no CPU needs to know it.
+#[cfg(rsh_no_numa)]
+pub(crate) fn cpu_node(_cpu: usize) -> Option<NodeId> {
+    None
+}
+
 /// Words in a `struct cpumask`, from the kernel's own layout.
 #[cfg(not(rsh_no_numa))]
 const NR_CPUMASK_WORDS: usize =
@@ -203,4 +209,72 @@ impl NodeMask {
     pub(crate) fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
         NodeId::all().filter(|&n| self.contains(n))
     }
+}
+
+/// For each node, every node in order of distance from it (`node_distance()`, the local node
+/// first, ties by number): the order in which SLUB's refills and the page allocator's
+/// zonelists fall back from a CPU's node to the others.
+///
+/// Distances come from the firmware (ACPI SLIT) at boot and never change, so the order is
+/// computed once; which of the nodes have memory is a separate, changing question.
+///
+/// # Invariants
+///
+/// `order` has `n * n` entries, `n == nr_node_ids()`; entries `i * n .. (i + 1) * n` are every
+/// node, node `i` first.
+pub(crate) struct NodeOrder {
+    order: KVVec<NodeId>,
+    n: usize,
+}
+
+impl NodeOrder {
+    /// Computes the order of every node.
+    pub(crate) fn new(flags: kernel::alloc::Flags) -> Result<Self> {
+        let n = nr_node_ids();
+        let mut order = KVVec::with_capacity(n.checked_mul(n).ok_or(ENOMEM)?, flags)?;
+        for from in NodeId::all() {
+            let start = order.len();
+            for nid in NodeId::all() {
+                order.push(nid, flags)?;
+            }
+            // Insertion sort by (distance, node): a handful of nodes, and no code of `core`'s
+            // sorts for objtool to follow.
+            let row = &mut order[start..];
+            let key = |nid: NodeId| (if nid == from { 0 } else { distance(from, nid) }, nid);
+            for i in 1..row.len() {
+                let mut j = i;
+                while j > 0 && key(row[j]) < key(row[j - 1]) {
+                    row.swap(j, j - 1);
+                    j -= 1;
+                }
+            }
+        }
+        // INVARIANT: `n` rows of every node, each sorted with its own node first (distance 0).
+        Ok(Self { order, n })
+    }
+
+    /// Every node, nearest to `from` first; ascending node numbers if `from` is unknown.
+    pub(crate) fn from(&self, from: Option<NodeId>) -> impl Iterator<Item = NodeId> + '_ {
+        let row = match from {
+            // By the invariants, row `from` exists for every valid node.
+            Some(nid) => &self.order[nid.index() * self.n..(nid.index() + 1) * self.n],
+            None => &self.order[..0],
+        };
+        let all = from.is_none().then(NodeId::all).into_iter().flatten();
+        Iterator::chain(row.iter().copied(), all)
+    }
+}
+
+/// `node_distance(a, b)`: the firmware's relative distance between two nodes.
+#[cfg(not(rsh_no_numa))]
+fn distance(a: NodeId, b: NodeId) -> i32 {
+    // SAFETY: `__node_distance()` (x86's `node_distance()`) only reads the distance table set up
+    // at boot, and takes any pair of node numbers.
+    unsafe { bindings::__node_distance(a.as_c_int(), b.as_c_int()) }
+}
+
+/// Without NUMA there is one node.
+#[cfg(rsh_no_numa)]
+fn distance(_a: NodeId, _b: NodeId) -> i32 {
+    0
 }

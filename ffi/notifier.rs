@@ -144,12 +144,9 @@ mod api {
     ///
     /// `data` must be the `struct memory_notify` the chain passes with `action`.
     pub(super) unsafe fn decode(action: c_ulong, data: *mut c_void) -> Option<(NodeEvent, c_int)> {
-        // SAFETY: By the safety requirements `data` is a valid `struct memory_notify`.
-        let nid = unsafe { (*data.cast::<g::memory_notify>()).status_change_nid };
-        if nid < 0 {
-            // A block that is not a node's first or last memory.
-            return None;
-        }
+        // The event first: for the others (`MEM_PREPARE_ONLINE`, `MEM_FINISH_OFFLINE`) the
+        // kernel leaves `status_change_nid` uninitialised, and reading it would be undefined
+        // behaviour even if the value were then ignored.
         let event = match action {
             g::RSH_MEM_GOING_ONLINE => NodeEvent::AddingFirst,
             g::RSH_MEM_ONLINE => NodeEvent::AddedFirst,
@@ -159,6 +156,13 @@ mod api {
             g::RSH_MEM_CANCEL_OFFLINE => NodeEvent::CancelRemovingLast,
             _ => return None,
         };
+        // SAFETY: By the safety requirements `data` is a valid `struct memory_notify`, and for
+        // these six events `online_pages()`/`offline_pages()` set `status_change_nid`.
+        let nid = unsafe { (*data.cast::<g::memory_notify>()).status_change_nid };
+        if nid < 0 {
+            // A block that is not a node's first or last memory.
+            return None;
+        }
         Some((event, nid))
     }
 }

@@ -103,6 +103,11 @@ impl Pages {
     pub(crate) fn nid(&self) -> NodeId {
         self.nid
     }
+
+    /// The block's order: it is `PAGE_SIZE << order` bytes.
+    pub(crate) fn order(&self) -> u32 {
+        u32::from(self.order)
+    }
 }
 
 /// `alloc_pages_node()`: exported on 7.x; an inline wrapper of `__alloc_pages_noprof()` on 6.12.

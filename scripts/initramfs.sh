@@ -45,8 +45,10 @@ rm -f "$root"/selftests/*.c
 mkdir -p "$root/selftests/upstream"
 cp "$kdir/source/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh" "$root/selftests/upstream/"
 cp /bin/bash-static "$root/bin/bash"
-# The control fuzzer, static: the initramfs has no C library.
-gcc -static -O2 -Wall -Werror -o "$root/selftests/fuzz_control" "$TOP/selftests/fuzz_control.c"
+# The selftests' C helpers (the control fuzzer, ...), static: the initramfs has no C library.
+for c in "$TOP"/selftests/*.c; do
+	gcc -static -O2 -Wall -Werror -o "$root/selftests/$(basename "$c" .c)" "$c"
+done
 mv "$root/selftests/init" "$root/init"
 cp "$suite_file" "$root/selftests/suites/$suite"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"

@@ -5,14 +5,14 @@
 #
 # Environment: KERNELS (default "7.3 6.12 debian-7.3 debian-7.3-rt": the two harness kernels
 # built here, and Debian's stock generic and PREEMPT_RT kernels, scripts/debian-kernel.sh),
-# SUITES (default "main uaf reliability scale"; each kernel runs those of them its
+# SUITES (default "main uaf reliability scale topology"; each kernel runs those of them its
 # configuration allows, see suites_for), RSH_RACE_CYCLES (node-1 offline/online cycles of the
 # race test, 200), RSH_FUZZ_ITERATIONS (control writes of the fuzzer, 10000).
 set -eu
 . "$(dirname "$0")/lib.sh"
 start=$(date +%s)
 KERNELS=${KERNELS:-7.3 6.12 debian-7.3 debian-7.3-rt}
-SUITES=${SUITES:-main uaf reliability scale}
+SUITES=${SUITES:-main uaf reliability scale topology}
 all=$BUILD/test-results
 : >"$all"
 
@@ -103,6 +103,7 @@ for k in $KERNELS; do
 		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200} rsh.fuzz_iterations=${RSH_FUZZ_ITERATIONS:-10000}"
 		case $s in
 		scale) opts="--nodes 7 --timeout 900" ;;
+		topology) opts="--cpu-on-node1 --timeout 1500" ;;
 		*) opts="--timeout 1500" ;;
 		esac
 		"$TOP/scripts/vm.sh" "$s" $opts --append "$append" || true

@@ -3,6 +3,8 @@
 #
 # Usage: vm.sh <suite> [--nodes N] [--timeout SECONDS] [--append "kernel args"] [--tag NAME]
 #              [--follow]   (print the tests' output while they run)
+#              [--cpu-on-node1]  (a third running CPU, CPU 2, on node 1, with node 2 nearer
+#                                 to node 1 than node 0 is; needs --nodes 2, the default)
 #        vm.sh adhoc --tests "test1 test2 ..." [options]   (any tests, in that order)
 #
 # Topology: node 0 has the boot memory (1 GiB) and both running CPUs; nodes 1..N have memory
@@ -20,11 +22,19 @@ set -eu
 
 suite=${1:?usage: vm.sh <suite> [--nodes N] [--timeout S] [--append ARGS] [--tag NAME]}
 shift
-nodes=2 timeout=600 append="" tag=$suite follow=0 tests=""
+nodes=2 timeout=600 append="" tag=$suite follow=0 tests="" running=2 dist=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--follow)
 		follow=1
+		shift
+		continue
+		;;
+	--cpu-on-node1)
+		# CPU 2 is socket 2, which the topology below puts on node 1. Distances: 1-2 is 15,
+		# every other pair 20 (QEMU wants one direction of every pair).
+		running=3
+		dist="0:1:20 0:2:20 1:2:15"
 		shift
 		continue
 		;;
@@ -39,6 +49,7 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$tests" ] || [ -f "$TOP/selftests/suites/$suite" ] || die "no suite selftests/suites/$suite"
 [ "$nodes" -ge 1 ] && [ "$nodes" -le 7 ] || die "--nodes must be 1..7"
+[ -z "$dist" ] || [ "$nodes" = 2 ] || die "--cpu-on-node1 needs --nodes 2"
 
 KDIR=$(kernel_dir)
 out=$BUILD/vm/$KERNEL-$tag
@@ -54,13 +65,16 @@ fi
 accel=${RSH_ACCEL:-tcg}
 cpus=$((2 + nodes))
 args=(-accel "$accel" -machine pc -nographic -no-reboot
-	-smp "2,maxcpus=$cpus,sockets=$cpus,cores=1,threads=1"
+	-smp "$running,maxcpus=$cpus,sockets=$cpus,cores=1,threads=1"
 	-m "1G,slots=$nodes,maxmem=$((1 + nodes))G"
 	-object memory-backend-ram,id=m0,size=1G -numa node,nodeid=0,memdev=m0
 	-numa cpu,node-id=0,socket-id=0 -numa cpu,node-id=0,socket-id=1)
 for n in $(seq 1 "$nodes"); do
 	args+=(-numa "node,nodeid=$n" -numa "cpu,node-id=$n,socket-id=$((n + 1))"
 		-object "memory-backend-ram,id=d$n,size=256M" -device "pc-dimm,id=dimm$n,memdev=d$n,node=$n")
+done
+for d in $dist; do
+	args+=(-numa "dist,src=${d%%:*},dst=$(echo "$d" | cut -d: -f2),val=${d##*:}")
 done
 image=$(kernel_image "$KDIR")
 if [ -e "$KDIR/rsh-vmlinuz" ]; then
@@ -69,7 +83,7 @@ if [ -e "$KDIR/rsh-vmlinuz" ]; then
 	append="memhp_default_state=offline $append"
 fi
 args+=(-kernel "$image" -initrd "$out/initramfs.cpio"
-	-append "console=ttyS0 movable_node panic=-1 printk.time=1 rsh.suite=$suite $append"
+	-append "console=ttyS0 movable_node panic=-1 printk.time=1 no_timer_check rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
 
 say "VM $KERNEL/$tag: suite '$suite', $((nodes + 1)) nodes, $accel, timeout ${timeout}s"

@@ -308,3 +308,15 @@ stress_start() {
 	stress_noder "$1" hp-256 &
 	stress_churner "$1" "$2" "$3" &
 }
+
+# on_cpu <cpu> <command...>: a control command that must succeed, written by a task bound to
+# CPU <cpu> (so that it uses that CPU's stash).
+on_cpu() {
+	_c=$1
+	shift
+	taskset -c "$_c" sh -c "echo '$*' >$RSH_CTL" 2>/tmp/on_cpu.err ||
+		fail "control '$*' on CPU $_c: $(sed 's/.*write error: //' /tmp/on_cpu.err)"
+}
+
+# kept_line <cache>: the controls' kept objects of a cache, as `objects` lists them.
+kept_line() { grep "^$1 " "$RSH_DBG/objects" || echo "$1 0"; }

@@ -1,0 +1,44 @@
+# CPU 1 goes offline and online again and again while the race workload runs (readers of every
+# statistics file, allocators through the CPU and node stashes, caches created and destroyed)
+# and node 1's memory comes and goes: no kernel report (the judge checks), every kept object
+# verifies, and once the stashes are flushed every allocated object is one the controls keep.
+. /selftests/lib.sh
+cycles=${RSH_CPU_CYCLES:-15}
+[ -e /sys/devices/system/cpu/cpu1/online ] || skip "CPU 1 cannot go offline in this kernel"
+rsh_load
+stop=/tmp/cpurace.stop
+rm -f $stop
+trap 'touch $stop; wait; echo 1 >/sys/devices/system/cpu/cpu1/online 2>/dev/null || true' EXIT
+stress_start $stop tmp 1
+b=$(node_blocks 1 | head -n1)
+cpu1=/sys/devices/system/cpu/cpu1/online
+for i in $(seq 1 "$cycles"); do
+	r=$(try_write $cpu1 0)
+	[ "$r" = ok ] || fail "cycle $i: CPU 1 offline: $r"
+	r=$(set_block "$b" online_movable)
+	[ "$r" = ok ] || fail "cycle $i: online memory$b: $r"
+	r=$(try_write $cpu1 1)
+	[ "$r" = ok ] || fail "cycle $i: CPU 1 online: $r"
+	r=$(set_block "$b" offline)
+	[ "$r" = ok ] || fail "cycle $i: offline memory$b: $r"
+done
+touch $stop
+wait
+trap - EXIT
+for t in tmp0 tmp1 tmp2; do try_write "$RSH_CTL" "destroy $t" >/dev/null; done
+ctl verify
+ctl shrink all
+for c in hp-64 hp-256 hp-8192; do
+	kept=$(grep "^$c " "$RSH_DBG/objects" | cut -d' ' -f2)
+	expect_eq "$(total "$(stat $c objects)")" "${kept:-0}" "$c objects vs kept"
+	expect_eq "$(stat $c cpu_stashed)" 0 "$c cpu_stashed after the shrink"
+done
+diag "$cycles CPU 1 offline/online cycles with node 1 coming and going"
+ctl free hp-64 any all
+ctl free hp-256 any all
+ctl free hp-8192 any all
+ctl shrink all
+for c in hp-64 hp-256 hp-8192; do
+	expect_eq "$(stat $c slabs)" 0 "$c slabs after freeing and shrinking"
+done
+rsh_unload
