@@ -17,11 +17,11 @@ all=$BUILD/test-results
 : >"$all"
 
 # suites_for <kernel>: the suites of SUITES the kernel runs. Debian's stock kernels (generic and
-# PREEMPT_RT) run main and reliability: they have no KASAN, which uaf reproduces the old bug
-# for, and scale's eight nodes are left to the debug kernels.
+# PREEMPT_RT) run main, reliability and topology: they have no KASAN, which uaf reproduces the
+# old bug for, and scale's eight nodes are left to the debug kernels.
 suites_for() {
 	case $1 in
-	debian-*) _allowed="main reliability" ;;
+	debian-*) _allowed="main reliability topology" ;;
 	*) _allowed=$SUITES ;;
 	esac
 	for _s in $SUITES; do
