@@ -8,7 +8,11 @@ set -eu
 cd "$TOP"
 rc=0
 srcs=$(git ls-files '*.rs' 2>/dev/null || ls ./*.rs ffi/*.rs)
-src_tree=$(ls -d "$BUILD"/src/linux-source-"$KERNEL"-*/ 2>/dev/null | head -n1)
+case $KERNEL in
+# Debian's stock kernels: the source their tree was prepared from (scripts/debian-kernel.sh).
+debian-*) src_tree=$(kernel_dir)/source ;;
+*) src_tree=$(ls -d "$BUILD"/src/linux-source-"$KERNEL"-*/ 2>/dev/null | head -n1) ;;
+esac
 if [ -x "$RUSTFMT" ] && [ -f "$src_tree/.rustfmt.toml" ]; then
 	if ! "$RUSTFMT" --check --config-path "$src_tree/.rustfmt.toml" $srcs; then
 		echo "rustfmt: the files above need formatting"

@@ -15,10 +15,30 @@ echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
-# The kernel's own modules the tests load with modprobe (the VM's init runs depmod).
+# The kernel's own modules the tests load with modprobe (the VM's init runs depmod), with the
+# modules they depend on. A stock kernel's come from its modules package (rsh-modules, see
+# scripts/debian-kernel.sh), compressed: busybox's modprobe gets them uncompressed.
 release=$(cat "$kdir/include/config/kernel.release")
 mkdir -p "$root/lib/modules/$release/kernel"
-find "$kdir" -name memory-notifier-error-inject.ko -exec cp {} "$root/lib/modules/$release/kernel/" \;
+moddir=$kdir/
+[ ! -e "$kdir/rsh-modules" ] || moddir=$kdir/rsh-modules/
+add_kmod() {
+	# Module names use - and _ alike.
+	_glob=$(echo "$1" | sed 's/[-_]/[-_]/g')
+	_ko=$(find "$moddir" \( -name "$_glob.ko" -o -name "$_glob.ko.xz" -o -name "$_glob.ko.zst" -o -name "$_glob.ko.gz" \) | head -n1)
+	[ -n "$_ko" ] || return 0
+	_to=$root/lib/modules/$release/kernel/$(basename "${_ko%.ko*}").ko
+	[ ! -e "$_to" ] || return 0
+	case $_ko in
+	*.xz) xz -dc "$_ko" >"$_to" ;;
+	*.zst) zstd -qdc "$_ko" >"$_to" ;;
+	*.gz) gzip -dc "$_ko" >"$_to" ;;
+	*) cp "$_ko" "$_to" ;;
+	esac
+	# Its .modinfo's "depends=a,b" (no kmod on the host to ask).
+	for _dep in $(tr '\0' '\n' <"$_to" | sed -n 's/^depends=//p' | tr ',' ' '); do add_kmod "$_dep"; done
+}
+add_kmod memory-notifier-error-inject
 cp -r "$TOP"/selftests/* "$root/selftests/"
 rm -f "$root"/selftests/*.c
 # The kernel's memory-hotplug selftest, unmodified, from the same source, and the bash it needs.

@@ -8,6 +8,8 @@
 #        scripts/kernel.sh --print-dir (the build directory, on stdout)
 set -eu
 . "$(dirname "$0")/lib.sh"
+# Debian's stock kernels are not built: their packages are fetched and prepared.
+case $KERNEL in debian-*) exec "$TOP/scripts/debian-kernel.sh" "$@" ;; esac
 
 KDIR=$(kernel_dir)
 if [ "${1:-}" = --print-dir ]; then

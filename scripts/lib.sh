@@ -81,8 +81,20 @@ build_module() {
 	}
 }
 
-# The kernel build directory for a series and profile.
-kernel_dir() { echo "$BUILD/kernel-${1:-$KERNEL}-${2:-$PROFILE}"; }
+# The kernel build directory for a series and profile. Debian's stock kernels (debian-*,
+# scripts/debian-kernel.sh) have one prepared tree whatever the profile.
+kernel_dir() {
+	case ${1:-$KERNEL} in
+	debian-*) echo "$BUILD/kernel-${1:-$KERNEL}" ;;
+	*) echo "$BUILD/kernel-${1:-$KERNEL}-${2:-$PROFILE}" ;;
+	esac
+}
+
+# The kernel image to boot for a kernel directory: the one built there, or the stock kernel's
+# own binary for Debian's kernels (rsh-vmlinuz, scripts/debian-kernel.sh).
+kernel_image() {
+	if [ -e "$1/rsh-vmlinuz" ]; then echo "$1/rsh-vmlinuz"; else echo "$1/arch/x86/boot/bzImage"; fi
+}
 
 # Whether KVM runs guests here: boots the kernel <bzImage> under KVM with no root file system,
 # which must get as far as its "no init" panic (panic=-1 then ends QEMU) within 20 seconds.

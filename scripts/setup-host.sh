@@ -7,8 +7,10 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
+# debootstrap: the trixie chroot with Debian 13's toolchain for Debian's stock kernels
+# (scripts/debian-kernel.sh); nothing of trixie is installed on the host itself.
 PACKAGES="clang-19 lld-19 llvm-19 libclang-19-dev flex bison bc libelf-dev libssl-dev
-	cpio qemu-system-x86 busybox-static bash-static dpkg-dev xz-utils gcc libc6-dev spin"
+	cpio qemu-system-x86 busybox-static bash-static dpkg-dev xz-utils gcc libc6-dev spin debootstrap"
 
 missing=""
 for p in $PACKAGES; do

@@ -3,16 +3,31 @@
 # judge's own tests, the spin models (scripts/models.sh) and every VM suite. Prints every test line and ends with exactly
 # "N passed, N failed"; exits non-zero if anything failed.
 #
-# Environment: KERNELS (series to test, default "7.3 6.12"), SUITES (default "main uaf
-# reliability scale topology"), RSH_RACE_CYCLES (node-1 offline/online cycles of the race test, 200),
-# RSH_FUZZ_ITERATIONS (control writes of the fuzzer, 10000).
+# Environment: KERNELS (default "7.3 6.12 debian-7.3 debian-7.3-rt": the two harness kernels
+# built here, and Debian's stock generic and PREEMPT_RT kernels, scripts/debian-kernel.sh),
+# SUITES (default "main uaf reliability scale topology"; each kernel runs those of them its
+# configuration allows, see suites_for), RSH_RACE_CYCLES (node-1 offline/online cycles of the
+# race test, 200), RSH_FUZZ_ITERATIONS (control writes of the fuzzer, 10000).
 set -eu
 . "$(dirname "$0")/lib.sh"
 start=$(date +%s)
-KERNELS=${KERNELS:-7.3 6.12}
+KERNELS=${KERNELS:-7.3 6.12 debian-7.3 debian-7.3-rt}
 SUITES=${SUITES:-main uaf reliability scale topology}
 all=$BUILD/test-results
 : >"$all"
+
+# suites_for <kernel>: the suites of SUITES the kernel runs. Debian's stock kernels (generic and
+# PREEMPT_RT) run main, reliability and topology: they have no KASAN, which uaf reproduces the
+# old bug for, and scale's eight nodes are left to the debug kernels.
+suites_for() {
+	case $1 in
+	debian-*) _allowed="main reliability topology" ;;
+	*) _allowed=$SUITES ;;
+	esac
+	for _s in $SUITES; do
+		case " $_allowed " in *" $_s "*) printf '%s ' "$_s" ;; esac
+	done
+}
 
 # record <PASS|FAIL> <name> [detail]: a test of the harness itself (build, style).
 record() {
@@ -25,12 +40,48 @@ cat "$BUILD/judge-selftest/results" >>"$all"
 "$TOP/scripts/models.sh" || true
 cat "$BUILD/models/results" >>"$all"
 
+# Debian's stock kernels are prepared (downloads, a trixie chroot, modules_prepare) in the
+# background while the harness kernels build: setup first, so that only one of them installs
+# packages; the VMs wait until it is done (see below), so that they never share the CPUs with it.
+"$TOP/scripts/setup-host.sh"
+prep_pid=""
+stock=""
+for k in $KERNELS; do case $k in debian-*) stock="$stock $k" ;; esac; done
+rm -f "$BUILD/prepare-failed"
+if [ -n "$stock" ]; then
+	(
+		for k in $stock; do
+			KERNEL=$k "$TOP/scripts/kernel.sh" >"$LOGS/prepare-$k.log" 2>&1 || echo "$k" >>"$BUILD/prepare-failed"
+		done
+	) &
+	prep_pid=$!
+	say "preparing Debian's stock kernels ($stock ) in the background (logs: ${LOGS#"$TOP"/}/prepare-debian-*.log)"
+fi
+prep_wait() {
+	[ -n "$prep_pid" ] || return 0
+	wait "$prep_pid" || true
+	prep_pid=""
+}
+
 for k in $KERNELS; do
 	export KERNEL=$k
-	if ! "$TOP/scripts/kernel.sh"; then
-		record FAIL "$k: kernel build" "see $LOGS"
-		continue
-	fi
+	case $k in
+	debian-*)
+		prep_wait
+		if grep -qx "$k" "$BUILD/prepare-failed" 2>/dev/null; then
+			record FAIL "$k: stock kernel preparation" "last lines of $LOGS/prepare-$k.log:"
+			tail -n 20 "$LOGS/prepare-$k.log" | sed 's/^/    /'
+			continue
+		fi
+		sed 's/^/  /' "$LOGS/prepare-$k.log" >&2
+		;;
+	*)
+		if ! "$TOP/scripts/kernel.sh"; then
+			record FAIL "$k: kernel build" "see $LOGS"
+			continue
+		fi
+		;;
+	esac
 	kdir=$(kernel_dir "$k" debug)
 	log=$LOGS/module-$k.log
 	# One build, with clippy: every lint and compiler warning is a failure.
@@ -49,7 +100,8 @@ for k in $KERNELS; do
 		tail -n 30 "$log" | sed 's/^/    /'
 		continue
 	fi
-	for s in $SUITES; do
+	prep_wait
+	for s in $(suites_for "$k"); do
 		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200} rsh.fuzz_iterations=${RSH_FUZZ_ITERATIONS:-10000}"
 		case $s in
 		scale) opts="--nodes 7 --timeout 900" ;;
@@ -70,7 +122,8 @@ else
 fi
 
 for k in $KERNELS; do
-	say "kernel $k: $(grep -c "^PASS $k[/:]" "$all" || true) passed, $(grep -c "^FAIL $k[/:]" "$all" || true) failed"
+	rel=$(cat "$(kernel_dir "$k" debug)/include/config/kernel.release" 2>/dev/null || echo "not built")
+	say "kernel $k ($rel): $(grep -c "^PASS $k[/:]" "$all" || true) passed, $(grep -c "^FAIL $k[/:]" "$all" || true) failed"
 done
 passed=$(grep -c '^PASS' "$all" || true)
 failed=$(grep -c '^FAIL' "$all" || true)

@@ -76,7 +76,13 @@ done
 for d in $dist; do
 	args+=(-numa "dist,src=${d%%:*},dst=$(echo "$d" | cut -d: -f2),val=${d##*:}")
 done
-args+=(-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio"
+image=$(kernel_image "$KDIR")
+if [ -e "$KDIR/rsh-vmlinuz" ]; then
+	# Debian's stock kernel binary, unmodified (scripts/debian-kernel.sh). It onlines hot-added
+	# memory by itself (CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO): the tests start offline.
+	append="memhp_default_state=offline $append"
+fi
+args+=(-kernel "$image" -initrd "$out/initramfs.cpio"
 	-append "console=ttyS0 movable_node panic=-1 printk.time=1 no_timer_check rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
 

@@ -98,9 +98,9 @@ node_stat() { on_node "$(stat "$1" "$2")" "$3"; }
 # event <name> <node>: how often the notifier saw a node event for a node.
 event() { on_node "$(cat "$RSH_SYS/$1")" "$2"; }
 
-# The memory blocks of a node, in order.
+# The memory blocks of a node, in order (not memory_failure/, which CONFIG_MEMORY_FAILURE adds).
 node_blocks() {
-	for _b in "$NODEDIR/node$1"/memory*; do
+	for _b in "$NODEDIR/node$1"/memory[0-9]*; do
 		[ -e "$_b" ] && echo "${_b##*/memory}"
 	done | sort -n
 }
@@ -153,6 +153,10 @@ hotplug_nodes() {
 all_hotplug_offline() {
 	for _n in $(hotplug_nodes); do offline_node "$_n"; done
 }
+
+# Whether the kernel has KASAN (the stock distribution kernels do not): kallsyms names its
+# report function.
+have_kasan() { grep -q ' kasan_report$' /proc/kallsyms; }
 
 # kmemleak_scan: a kmemleak scan finds nothing new. Objects younger than kmemleak's
 # minimum age (5 s) are never reported, so the scan is repeated once they are old enough.
