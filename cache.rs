@@ -795,3 +795,77 @@ impl Drop for Cache {
         self.flush_stashes();
     }
 }
+
+#[cfg(all(rsh_test, not(rsh_legacy)))]
+#[kernel::macros::kunit_tests(rust_slab_hp_cache)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_usize_edges() {
+        assert_eq!(parse_usize(b"0"), Ok(0));
+        assert_eq!(parse_usize(b"007"), Ok(7));
+        assert_eq!(parse_usize(b"32768"), Ok(32768));
+        assert_eq!(parse_usize(b"9999999999999999999"), Ok(9_999_999_999_999_999_999));
+        for bad in [
+            &b""[..],
+            b" 1",
+            b"1 ",
+            b"+1",
+            b"-1",
+            b"1a",
+            b"0x10",
+            b"99999999999999999999",
+            b"18446744073709551616",
+        ] {
+            assert_eq!(parse_usize(bad), Err(EINVAL));
+        }
+    }
+
+    #[test]
+    fn cache_names() {
+        let max = [b'a'; MAX_NAME];
+        assert!(CacheName::new(&max).is_ok());
+        assert!(CacheName::new(b"hp-8").is_ok());
+        assert!(CacheName::new(b"a.b_c-D9").is_ok());
+        let long = [b'a'; MAX_NAME + 1];
+        for bad in [&b""[..], &long, b".hidden", b"a b", b"a/b", b"a:b", b"\xc3\xa9", b"a\0b"] {
+            assert!(CacheName::new(bad).is_err());
+        }
+        if let Ok(n) = CacheName::new(b"hp-64") {
+            assert_eq!(n.as_bytes(), b"hp-64");
+            assert_eq!(n.as_str(), "hp-64");
+            assert_eq!(ffi::compat::cstr_bytes(n.as_cstr()), b"hp-64");
+        }
+    }
+
+    #[test]
+    fn cache_specs() {
+        let ok = CacheSpec::parse(b"hp-64:64:8");
+        assert!(ok.is_ok());
+        if let Ok(s) = ok {
+            assert_eq!((s.name.as_bytes(), s.size, s.align), (&b"hp-64"[..], 64, 8));
+        }
+        assert!(CacheSpec::parse(b"big:32768:4096").is_ok());
+        assert!(CacheSpec::parse(b"tiny:8:1").is_ok());
+        for bad in [
+            &b""[..],
+            b"a",
+            b"a:8",
+            b"a:8:8:8",
+            b":8:8",
+            b"a::8",
+            b"a:8:",
+            b"a:7:8",
+            b"a:32769:8",
+            b"a:64:3",
+            b"a:64:8192",
+            b"a:64:0",
+            b".a:64:8",
+            b"a:-64:8",
+            b"a: 64:8",
+        ] {
+            assert!(CacheSpec::parse(bad).is_err());
+        }
+    }
+}

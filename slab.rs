@@ -637,3 +637,102 @@ impl Drop for SlabDrain {
         }
     }
 }
+
+#[cfg(all(rsh_test, not(rsh_legacy)))]
+#[kernel::macros::kunit_tests(rust_slab_hp_slab)]
+mod tests {
+    use super::*;
+
+    /// SLUB's objects per slab as the VM's kernel shows them (`/sys/kernel/slab/kmalloc-*/
+    /// objs_per_slab`, 4 possible CPUs) and `calculate_order()` gives them: an oracle from
+    /// outside this file.
+    #[test]
+    fn slub_order_matches_kmalloc_caches() {
+        for (size, objs) in [(8, 512), (32, 128), (64, 64), (256, 16), (1024, 16), (4096, 8)] {
+            let size = NonZeroUsize::new(size).unwrap_or(NonZeroUsize::MIN);
+            assert_eq!(slub_objects_per_slab(size, 4), objs);
+        }
+        // More CPUs want more objects per slab (`4 * (fls(nr_cpus) + 1)` at least).
+        let s = NonZeroUsize::new(256).unwrap_or(NonZeroUsize::MIN);
+        assert!(slub_objects_per_slab(s, 8192) >= slub_objects_per_slab(s, 4));
+        // One object bigger than the largest order still gets a slab.
+        let big = NonZeroUsize::new(MAX_OBJECT_SIZE).unwrap_or(NonZeroUsize::MIN);
+        assert!(slub_objects_per_slab(big, 4) >= 1);
+    }
+
+    #[test]
+    fn geometry_rejects_bad_layouts() {
+        for (size, align) in [
+            (0, 8),
+            (7, 8),
+            (MAX_OBJECT_SIZE + 1, 8),
+            (64, 0),
+            (64, 3),
+            (64, 24),
+            (64, PAGE_SIZE * 2),
+            (usize::MAX, 8),
+        ] {
+            assert!(Geometry::new(size, align, 4).is_err());
+        }
+    }
+
+    /// Every accepted layout fits its slab, holds at least as many objects as SLUB's, at the
+    /// smallest order that does, and keeps every object aligned.
+    #[test]
+    fn geometry_fits_and_matches_slub() {
+        for size in [8, 9, 24, 32, 64, 100, 256, 1000, 1024, 4096, 8192, MAX_OBJECT_SIZE] {
+            for align in [1, 8, 64, 4096] {
+                let Ok(g) = Geometry::new(size, align, 4) else {
+                    assert!(false);
+                    continue;
+                };
+                let bytes = order_bytes(g.order).unwrap_or(0);
+                assert!(g.first >= core::mem::size_of::<Header>());
+                assert!(g.first + g.objects as usize * g.stride <= bytes);
+                assert!(g.stride >= size && g.stride % align.max(8) == 0);
+                assert!(g.first % align.max(8) == 0);
+                let slub = slub_objects_per_slab(
+                    NonZeroUsize::new(size.next_multiple_of(align)).unwrap_or(NonZeroUsize::MIN),
+                    4,
+                );
+                assert!(g.objects as usize >= slub);
+                if g.order > 0 {
+                    let smaller = order_bytes(g.order - 1).unwrap_or(0);
+                    assert!(smaller.saturating_sub(g.first) / g.stride < slub);
+                }
+            }
+        }
+    }
+
+    /// The layouts the README states for the default caches (4 possible CPUs).
+    #[test]
+    fn geometry_of_default_caches() {
+        for (size, align, order, objects) in [(32, 8, 1, 254), (256, 64, 1, 31), (4096, 8, 4, 15)] {
+            let g = Geometry::new(size, align, 4);
+            assert!(g.is_ok());
+            if let Ok(g) = g {
+                assert_eq!((g.order, g.objects), (order, objects));
+            }
+        }
+    }
+
+    /// The reciprocal object index is the division, for every offset of every object of every
+    /// slab size and stride the caches can have, and for the offsets between objects.
+    #[test]
+    fn reciprocal_index_is_exact() {
+        for size in [8, 24, 40, 56, 72, 200, 264, 1000, 3000, 4096, 5000, 12000, MAX_OBJECT_SIZE] {
+            let Ok(g) = Geometry::new(size, 8, 4) else {
+                assert!(false);
+                continue;
+            };
+            let bytes = order_bytes(g.order).unwrap_or(0);
+            let mut delta = 0;
+            while delta < bytes - g.first {
+                assert_eq!(g.index_of(delta), delta / g.stride);
+                // Object starts, the bytes around them and the last byte of each.
+                delta += if delta % g.stride == 0 { 1 } else { g.stride - delta % g.stride };
+            }
+            assert!(g.recip != 0);
+        }
+    }
+}
