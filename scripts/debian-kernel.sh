@@ -51,17 +51,19 @@ native() {
 # Runs "$@" with the distribution's toolchain in the current directory, in a clean environment:
 # only the system's PATH (no rustup), and none of the harness's LLVM, RUSTC, BINDGEN, MAKEFLAGS.
 # The chroot runs in a private mount namespace (its mounts vanish with it, whatever happens),
-# with this tree (and BUILD) bound at the same paths, /proc and /dev.
+# with this tree and BUILD bound at the same paths (and what BUILD's symbolic links point to,
+# for a work tree that shares another's caches), /proc and /dev.
 tc_run() {
 	if native; then
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="${HOME:-/root}" LANG=C.UTF-8 TERM=dumb "$@"
 		return
 	fi
 	[ -x "$CHROOT/usr/bin/rustc" ] || die "no trixie chroot at ${CHROOT#"$TOP"/} (run scripts/debian-kernel.sh)"
+	_links=$(for _l in "$BUILD"/*; do [ ! -L "$_l" ] || readlink -f "$_l"; done | tr '\n' ' ')
 	unshare --mount --propagation private -- /bin/sh -eu -c '
-		ch=$1 top=$2 build=$3 cwd=$4
-		shift 4
-		for d in "$top" "$build"; do
+		ch=$1 top=$2 build=$3 cwd=$4 links=$5
+		shift 5
+		for d in "$top" "$build" $links; do
 			mkdir -p "$ch$d"
 			mount --bind "$d" "$ch$d"
 		done
@@ -69,7 +71,7 @@ tc_run() {
 		mount --rbind /dev "$ch/dev"
 		exec chroot "$ch" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
 			LANG=C.UTF-8 TERM=dumb /bin/sh -c "cd \"\$0\" && exec \"\$@\"" "$cwd" "$@"
-	' sh "$CHROOT" "$TOP" "$BUILD" "$PWD" "$@"
+	' sh "$CHROOT" "$TOP" "$BUILD" "$PWD" "$_links" "$@"
 }
 
 if [ "${1:-}" = --run ]; then
