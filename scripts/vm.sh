@@ -62,6 +62,9 @@ for n in $(seq 1 "$nodes"); do
 	args+=(-numa "node,nodeid=$n" -numa "cpu,node-id=$n,socket-id=$((n + 1))"
 		-object "memory-backend-ram,id=d$n,size=256M" -device "pc-dimm,id=dimm$n,memdev=d$n,node=$n")
 done
+# KASAN reports every error, not only the first of the boot: after a test's announced report
+# (uaf_buggy) the rest of the boot is still checked.
+case $PROFILE in debug) append="kasan_multi_shot $append" ;; esac
 args+=(-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$out/initramfs.cpio"
 	-append "console=ttyS0 movable_node panic=-1 printk.time=1 rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
