@@ -32,10 +32,6 @@ use core::{
 };
 use kernel::{c_str, prelude::*, sync::Arc};
 
-/// How long a stats read holds a node pointer before using it in `reproduce_offline_uaf` mode:
-/// long enough for a concurrent offline to free the node under it.
-const UAF_WINDOW_MS: u32 = 20;
-
 /// The longest cache name, without the terminating NUL.
 pub(crate) const MAX_NAME: usize = 31;
 
@@ -295,10 +291,6 @@ impl Cache {
     pub(crate) fn for_each_node(&self, mut f: impl FnMut(&Node)) {
         for nid in NodeId::all() {
             if let Some(node) = self.node(nid) {
-                if self.reproduce_uaf {
-                    // The window a pre-5.12 reader had between `get_node()` and its use.
-                    ffi::msleep(UAF_WINDOW_MS);
-                }
                 f(node);
             }
         }

@@ -37,7 +37,7 @@ use crate::{
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
     node::{Node, PerNodeCounter},
-    sysfs::{CacheDir, RootDir},
+    sysfs::{is_root_file, CacheDir, RootDir},
 };
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
@@ -170,8 +170,12 @@ impl Registry {
 
     /// Creates a cache with metadata for every node that has memory, and its sysfs directory.
     ///
-    /// `EEXIST` if a cache has that name; nothing is left behind on any error.
+    /// `EEXIST` if a cache has that name, `EINVAL` if a file of the registry's own directory
+    /// has it; nothing is left behind on any error.
     pub(crate) fn create(&self, spec: &CacheSpec) -> Result<Arc<Cache>> {
+        if is_root_file(spec.name.as_bytes()) {
+            return Err(EINVAL);
+        }
         let mut inner = self.inner.lock();
         if inner.caches.iter().any(|e| e.cache().name() == &spec.name) {
             return Err(EEXIST);

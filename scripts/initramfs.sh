@@ -25,8 +25,10 @@ rm -f "$root"/selftests/*.c
 mkdir -p "$root/selftests/upstream"
 cp "$kdir/source/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh" "$root/selftests/upstream/"
 cp /bin/bash-static "$root/bin/bash"
-# The control fuzzer, static: the initramfs has no C library.
-gcc -static -O2 -Wall -Werror -o "$root/selftests/fuzz_control" "$TOP/selftests/fuzz_control.c"
+# The control fuzzer and the statistics reader, static: the initramfs has no C library.
+for c in fuzz_control stat_reader; do
+	gcc -static -O2 -Wall -Werror -o "$root/selftests/$c" "$TOP/selftests/$c.c"
+done
 mv "$root/selftests/init" "$root/init"
 cp "$suite_file" "$root/selftests/suites/$suite"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$out"
