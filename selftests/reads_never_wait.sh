@@ -3,16 +3,16 @@
 # hotplug. The test-only `hold_event` control makes the next node event sleep HOLD ms in the
 # notifier with the hotplug core's device_hotplug_lock and mem_hotplug_lock and the module's
 # registry mutex held. While an offline of node 1, then an online, is held so, every statistics
-# file of every cache and every top-level file is read (three times), each read timed by
-# stat_reader: each must return within BOUND ms, a tenth of the hold. Why that bound: a read
-# takes about a millisecond here (TCG, KASAN), so a tenth of the hold leaves room for a
-# descheduled vCPU, while a read that waited for any of those locks would take the rest of the
-# hold, more than two seconds, and the hold must still be on when the reads are done.
+# file of every cache and every top-level file is read (twice), each read timed by stat_reader:
+# each must return within BOUND ms, a sixteenth of the hold. Why that bound: a read takes a few
+# milliseconds here (TCG, KASAN) and rarely some tens when the host deschedules a vCPU, while
+# a read that waited for any of those locks would take the rest of the hold, which must still
+# be on when the reads are done: more than the bound by construction.
 # In the same window a reader that waits for mem_hotplug_lock as get_online_mems() readers do
 # (the `locked_read` control) must take until the hold is over: the measurement tells the two
 # apart, so the test can fail.
 . /selftests/lib.sh
-hold=3000 bound=300
+hold=5000 bound=300
 rsh_load
 b=$(node_blocks 1 | head -n1)
 files() { echo "$RSH_SYS"/*/* "$RSH_SYS"/node_* "$RSH_SYS"/memory_nodes; }
@@ -33,11 +33,11 @@ held() {
 		[ $n -le 1200 ] || fail "$1 was never held"
 		sleep 0.05 # polling the notifier's message, not a synchronisation
 	done
-	for pass in 1 2 3; do
+	for pass in 1 2; do
 		r=$(/selftests/stat_reader time $(files)) || fail "a read failed during the hold: $r"
 		expect_eq "$(value files "$r")" "$nfiles" "files read"
 		max=$(value max_ns "$r")
-		diag "$1 held: pass $pass: $nfiles reads, slowest $max ns ($(value slowest "$r"))"
+		diag "$1 held: pass $pass: $nfiles reads in $(value total_ns "$r") ns, slowest $max ns ($(value slowest "$r"))"
 		[ "$max" -lt $((bound * 1000000)) ] ||
 			fail "a read waited for hotplug: $max ns with $1 held, more than $bound ms"
 	done
@@ -61,7 +61,7 @@ held NODE_REMOVING_LAST_MEMORY offline
 held NODE_ADDING_FIRST_MEMORY online_movable
 expect_eq "$(event node_removing_last_memory 1)" 1 "removing_last events"
 expect_eq "$(event node_adding_first_memory 1)" 2 "adding_first events"
-expect_eq "$(stat hp-64 metadata_nodes)" 0-1 "hp-64 metadata_nodes"
+in_nodelist "$(stat hp-64 metadata_nodes)" 1 || fail "hp-64 has no node-1 metadata"
 # Nothing held any more: the next event is not held.
 dmesg -c >/dev/null
 expect_eq "$(set_block "$b" offline)" ok "offline memory$b"
