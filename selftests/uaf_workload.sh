@@ -14,10 +14,13 @@ reader() {
 	done
 }
 online_node 1 online_movable
-# The window is there: one read of a cache with metadata for nodes 0 and 1 waits twice.
-t=$(/selftests/stat_reader time "$RSH_SYS/hp-8/objects")
-ns=$(echo "$t" | sed -n 's/.*max_ns=\([0-9]*\).*/\1/p')
+# The window is there: every read of a cache with metadata for nodes 0 and 1 waits twice (the
+# quickest of five, as a read may be slow for other reasons under TCG; without the delay one
+# takes a few milliseconds).
+f=$RSH_SYS/hp-8/objects
+ns=$(/selftests/stat_reader time $f $f $f $f $f | sed -n 's/.*min_ns=\([0-9]*\).*/\1/p')
 [ "$ns" -ge $((2 * delay_ms * 1000000)) ] || fail "a stats read took $ns ns, less than 2 x $delay_ms ms"
+diag "the quickest of five stats reads of hp-8/objects took $ns ns"
 reader &
 r1=$!
 reader &
