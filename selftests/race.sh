@@ -7,7 +7,8 @@
 # loop made at least one iteration in every ten cycles, so each operation succeeded at least
 # cycles/10 times (20); the only errors are the churner's two expected ones; no read failed.
 # Right after each online every cache, those created during the race included, has node-1
-# metadata.
+# metadata: the churner's, and one the test creates while node 1 is offline in every cycle,
+# whose node-1 metadata must come from the online itself.
 . /selftests/lib.sh
 cycles=${RSH_RACE_CYCLES:-200}
 rsh_load
@@ -16,11 +17,14 @@ b=$(node_blocks 1 | head -n1)
 t0=$(cut -d. -f1 /proc/uptime)
 checks=0
 for i in $(seq 1 "$cycles"); do
+	ctl create "tmpm$i" 128 8
+	expect_eq "$(stat "tmpm$i" metadata_nodes)" 0 "cycle $i: tmpm$i created while node 1 is offline"
 	r=$(set_block "$b" online_movable)
 	[ "$r" = ok ] || fail "cycle $i: online memory$b: $r"
 	stress_metadata 1
 	r=$(set_block "$b" offline)
 	[ "$r" = ok ] || fail "cycle $i: offline memory$b: $r"
+	ctl destroy "tmpm$i"
 	if [ $((i % 10)) = 0 ] || [ "$i" = "$cycles" ]; then
 		stress_progress
 		checks=$((checks + 1))

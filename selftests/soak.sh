@@ -13,11 +13,14 @@ cycles=0 rounds=0 verified=0 now=$start
 while [ $((now - start)) -lt "$duration" ]; do
 	for n in $(hotplug_nodes); do
 		b=$(node_blocks "$n" | head -n1)
+		# A cache created while the node is offline: its metadata must come from the online.
+		ctl create soakm 128 8
 		r=$(set_block "$b" online_movable)
 		[ "$r" = ok ] || fail "online memory$b: $r"
 		stress_metadata "$n"
 		r=$(set_block "$b" offline)
 		[ "$r" = ok ] || fail "offline memory$b: $r"
+		ctl destroy soakm
 		cycles=$((cycles + 1))
 	done
 	stress_progress
