@@ -427,7 +427,7 @@ stress_report() {
 			echo "stress $_l: $(stress_iter "$_l") rounds: $(sort "$STRESS/$_l.log" | uniq -c |
 				awk '{ c = $1; $1 = ""; printf "%s%s x%d", sep, substr($0, 2), c; sep = ", " }')"
 		else
-			echo "stress $_l: no counts"
+			echo "stress $_l: $(stress_iter "$_l") passes (stopped before it wrote its counts)"
 		fi
 	done
 	[ ! -e $STRESS/metadata_checks ] ||
