@@ -3,12 +3,13 @@
 # hotplug. The test-only `hold_event` control makes the next node event sleep HOLD ms in the
 # notifier with the hotplug core's device_hotplug_lock and mem_hotplug_lock and the module's
 # registry mutex held. While an offline of node 1, then an online, is held so, every statistics
-# file of every cache and every top-level file is read (twice), each read timed by stat_reader:
-# each must return within BOUND ms, a tenth of the hold. Why that bound: a read takes a few
-# milliseconds here (TCG, KASAN), tens and once 200 ms when a loaded host deschedules a vCPU
-# (seen on a read of slab_size, which touches no lock at all), while a read that waited for
-# any of those locks would take the rest of the hold, which must still be on when the reads
-# are done: more than the bound by construction.
+# file of every cache and every top-level file is read three times in a row, each read timed by
+# stat_reader; a file's time is its quickest read. Each file's time must be within BOUND ms, a
+# tenth of the hold. Why that bound, and why the quickest of three: a read takes a few
+# milliseconds here (TCG, KASAN), but a loaded host deschedules the VM now and then (single
+# reads of 200 ms of slab_size, which touches no lock, and of 1.8 s were seen); a read that
+# waited for any of those locks would take the rest of the hold every time, and the hold must
+# still be on when the reads are done: more than the bound by construction.
 # In the same window a reader that waits for mem_hotplug_lock as get_online_mems() readers do
 # (the `locked_read` control) must take until the hold is over: the measurement tells the two
 # apart, so the test can fail.
@@ -34,14 +35,12 @@ held() {
 		[ $n -le 1200 ] || fail "$1 was never held"
 		sleep 0.05 # polling the notifier's message, not a synchronisation
 	done
-	for pass in 1 2; do
-		r=$(/selftests/stat_reader time $(files)) || fail "a read failed during the hold: $r"
-		expect_eq "$(value files "$r")" "$nfiles" "files read"
-		max=$(value max_ns "$r")
-		diag "$1 held: pass $pass: $nfiles reads in $(value total_ns "$r") ns, slowest $max ns ($(value slowest "$r"))"
-		[ "$max" -lt $((bound * 1000000)) ] ||
-			fail "a read waited for hotplug: $max ns with $1 held, more than $bound ms"
-	done
+	r=$(/selftests/stat_reader time -r 3 $(files)) || fail "a read failed during the hold: $r"
+	expect_eq "$(value files "$r")" "$nfiles" "files read"
+	max=$(value max_ns "$r")
+	diag "$1 held: $nfiles files read 3 times in $(value total_ns "$r") ns: slowest file $max ns ($(value slowest "$r")), slowest single read $(value worst_ns "$r") ns"
+	[ "$max" -lt $((bound * 1000000)) ] ||
+		fail "reads waited for hotplug: the quickest of 3 reads of $(value slowest "$r") took $max ns with $1 held, more than $bound ms"
 	if dmesg | grep -q "rust_slab_hp: node 1: $1: hold over"; then
 		fail "the hold ended before the reads did: they show nothing"
 	fi
