@@ -18,7 +18,8 @@ t0=$(cut -d. -f1 /proc/uptime)
 checks=0
 for i in $(seq 1 "$cycles"); do
 	ctl create "tmpm$i" 128 8
-	expect_eq "$(stat "tmpm$i" metadata_nodes)" 0 "cycle $i: tmpm$i created while node 1 is offline"
+	read -r m <"$RSH_SYS/tmpm$i/metadata_nodes"
+	expect_eq "$m" 0 "cycle $i: metadata of tmpm$i, created while node 1 is offline"
 	r=$(set_block "$b" online_movable)
 	[ "$r" = ok ] || fail "cycle $i: online memory$b: $r"
 	stress_metadata 1
@@ -28,6 +29,7 @@ for i in $(seq 1 "$cycles"); do
 	if [ $((i % 10)) = 0 ] || [ "$i" = "$cycles" ]; then
 		stress_progress
 		checks=$((checks + 1))
+		progress "race: $i of $cycles cycles in $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 	fi
 done
 diag "$cycles offline/online cycles of node 1 in $(($(cut -d. -f1 /proc/uptime) - t0)) s"
