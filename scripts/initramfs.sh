@@ -18,7 +18,8 @@ cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
 # The kernel's own modules the tests load with modprobe (the VM's init runs depmod).
 release=$(cat "$kdir/include/config/kernel.release")
 mkdir -p "$root/lib/modules/$release/kernel"
-find "$kdir" -name memory-notifier-error-inject.ko -exec cp {} "$root/lib/modules/$release/kernel/" \;
+# -H: the build directory may be a symlink (a worktree sharing the harness kernel).
+find -H "$kdir" -name memory-notifier-error-inject.ko -exec cp {} "$root/lib/modules/$release/kernel/" \;
 cp -r "$TOP"/selftests/* "$root/selftests/"
 rm -f "$root"/selftests/*.c
 # The kernel's memory-hotplug selftest, unmodified, from the same source, and the bash it needs.
