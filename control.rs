@@ -26,6 +26,12 @@
 //! skip_adding <node>                       TEST ONLY: the node's next NODE_ADDING_FIRST_MEMORY
 //!                                          is not handled, as if the module were loaded
 //!                                          between it and NODE_ADDED_FIRST_MEMORY
+//! hold_event <ms>                          TEST ONLY: the next node event holds the registry
+//!                                          mutex (and the hotplug core's locks) for ms
+//!                                          (0..=10000; 0 cancels)
+//! locked_read <cache>                      TEST ONLY: waits for memory hotplug as a reader
+//!                                          under get_online_mems() does, then renders every
+//!                                          statistics file of the cache
 //! ```
 //!
 //! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
@@ -44,6 +50,7 @@ use crate::{
     cache::{parse_usize, Cache, CacheName, CacheSpec, NodeRequest, Object},
     ffi::{
         debugfs::DebugfsFiles,
+        hotplug::wait_for_mem_hotplug,
         nodes::{nr_node_ids, NodeId},
         notifier::NodeEvent,
     },
@@ -75,7 +82,12 @@ bench   <pair|batch64|batch4096|pair2|cross|remote<node>> <size> <iters> <reps>
 statread <cache> <idle|locked> <n>
 hold_stash <cache> <ms>
 skip_adding <node>
+hold_event <ms>
+locked_read <cache>
 ";
+
+/// The longest `hold_event`, in milliseconds: well below the hung-task detector's 60 s.
+const MAX_HOLD_MS: usize = 10_000;
 
 /// A node argument.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -117,6 +129,8 @@ enum Command {
     },
     #[cfg(not(rsh_legacy))]
     StatRead(CacheName, bool, usize),
+    HoldEvent(u32),
+    LockedRead(CacheName),
 }
 
 fn parse_node(word: &[u8]) -> Result<NodeArg> {
@@ -233,6 +247,12 @@ impl Command {
                 },
                 parse_usize(args[3])?,
             ),
+            (b"hold_event", 2) => match parse_usize(args[1])? {
+                // At most `MAX_HOLD_MS`, a `u32`.
+                ms @ 0..=MAX_HOLD_MS => Self::HoldEvent(ms as u32),
+                _ => return Err(EINVAL),
+            },
+            (b"locked_read", 2) => Self::LockedRead(CacheName::new(args[1])?),
             _ => return Err(EINVAL),
         };
         Ok(cmd)
@@ -486,6 +506,18 @@ impl Control {
                 let tag: &[u8] = if locked { b"_locked" } else { b"" };
                 let mut out = self.results.lock();
                 crate::bench::statread(&cache, locked, n, tag, &mut KVecWriter(&mut out))
+            }
+            Command::HoldEvent(ms) => {
+                drop(kept);
+                crate::notifier::hold_next_event(ms);
+                Ok(())
+            }
+            Command::LockedRead(name) => {
+                drop(kept);
+                // Waits before anything else (the registry mutex is taken by `find` only once
+                // the wait is over), so what this waits for is `mem_hotplug_lock` alone.
+                wait_for_mem_hotplug();
+                crate::sysfs::render_all(&self.registry.find(&name)?)
             }
         }
     }

@@ -40,7 +40,7 @@ use crate::{
         sysfs::{SysfsDir, SysfsKind, SysfsParent},
     },
     node::Node,
-    sysfs::{CacheDir, RootDir},
+    sysfs::{is_root_file, CacheDir, RootDir},
 };
 use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::{
@@ -134,8 +134,12 @@ impl Registry {
 
     /// Creates a cache with metadata for every node that has memory, and its sysfs directory.
     ///
-    /// `EEXIST` if a cache has that name; nothing is left behind on any error.
+    /// `EEXIST` if a cache has that name, `EINVAL` if a file of the registry's own directory
+    /// has it; nothing is left behind on any error.
     pub(crate) fn create(&self, spec: &CacheSpec) -> Result<Arc<Cache>> {
+        if is_root_file(spec.name.as_bytes()) {
+            return Err(EINVAL);
+        }
         let mut locked = self.lock();
         // Nodes whose metadata could not be allocated when they got memory: try again.
         locked.adopt_nodes_with_memory();

@@ -56,13 +56,21 @@ module! {
     license: "GPL",
 }
 
+/// The most caches `caches=` may name.
+const MAX_LOAD_CACHES: usize = 16;
+
 /// The caches created at load when `caches=` is not given.
 const DEFAULT_CACHES: &str = "hp-8:8:8,hp-64:64:8,hp-256:256:64,hp-4096:4096:4096,hp-8192:8192:8";
 
-/// Checks a `caches=` value: comma-separated `name:size:align`, names unique, at most 16.
+/// Checks a `caches=` value: comma-separated `name:size:align`, no entry empty, names unique and
+/// not those of the files of `/sys/kernel/rust_slab_hp/`, at most 16.
 fn validate_caches(value: &[u8]) -> Result {
     let mut names: KVec<cache::CacheName> = KVec::new();
-    for spec in value.split(|&c| c == b',').filter(|s| !s.is_empty()) {
+    for spec in value.split(|&c| c == b',') {
+        if spec.is_empty() {
+            pr_err!("caches=: empty entry (want name:size:align[,name:size:align...])\n");
+            return Err(EINVAL);
+        }
         let Ok(spec) = CacheSpec::parse(spec) else {
             pr_err!(
                 "caches=: bad entry '{}' (want name:size:align, size 8..={}, align a power of two up to PAGE_SIZE)\n",
@@ -71,11 +79,19 @@ fn validate_caches(value: &[u8]) -> Result {
             );
             return Err(EINVAL);
         };
-        if names.contains(&spec.name) || names.len() == 16 {
+        if sysfs::is_root_file(spec.name.as_bytes()) {
             pr_err!(
-                "caches=: duplicate name '{}' or more than 16 caches\n",
+                "caches=: '{}' is the name of a file in /sys/kernel/rust_slab_hp/\n",
                 spec.name.as_str()
             );
+            return Err(EINVAL);
+        }
+        if names.contains(&spec.name) {
+            pr_err!("caches=: duplicate name '{}'\n", spec.name.as_str());
+            return Err(EINVAL);
+        }
+        if names.len() == MAX_LOAD_CACHES {
+            pr_err!("caches=: more than {} caches\n", MAX_LOAD_CACHES);
             return Err(EINVAL);
         }
         names.push(spec.name, GFP_KERNEL)?;
@@ -88,7 +104,10 @@ module_param!(CACHES: string(512) = DEFAULT_CACHES,
     desc: "Caches to create at load: name:size:align[,...] (default: hp-8, hp-64, hp-256, hp-4096, hp-8192)");
 
 module_param!(REPRODUCE_OFFLINE_UAF: bool = false, name: "reproduce_offline_uaf",
-    desc: "TEST ONLY: reproduce the pre-5.12 SLUB bug: free node metadata when a node loses its last memory, and widen stats readers' window, so concurrent reads use freed memory (default: off)");
+    desc: "TEST ONLY: reproduce the pre-5.12 SLUB bug: free node metadata when a node loses its last memory, so concurrent stats reads use freed memory (default: off)");
+
+module_param!(STATS_READ_DELAY_MS: uint(1000) = 0, name: "stats_read_delay_ms",
+    desc: "TEST ONLY: stats reads hold each node pointer this many ms before using it, widening the window of a race with offline (0..1000, default: 0)");
 
 /// The module: controls, notifiers and registry, torn down in that order.
 struct RustSlabHp {
@@ -103,6 +122,12 @@ impl kernel::Module for RustSlabHp {
         let reproduce_uaf = REPRODUCE_OFFLINE_UAF.get();
         if reproduce_uaf {
             pr_warn!("reproduce_offline_uaf=1: node metadata is FREED on offline; stats reads may use freed memory (test only)\n");
+        }
+        if STATS_READ_DELAY_MS.get() != 0 {
+            pr_warn!(
+                "stats_read_delay_ms={}: stats reads hold node pointers that long (test only)\n",
+                STATS_READ_DELAY_MS.get()
+            );
         }
         let registry = Registry::new(c_str!("rust_slab_hp"), reproduce_uaf)?;
         // SLUB's priority (`SLAB_CALLBACK_PRI`): run with the other slab-like users.

@@ -13,8 +13,11 @@ use crate::{
     cache::Cache,
     counters::{EventCounts, PerNodeCounter},
     ffi::{
+        compat::cstr_bytes,
+        msleep,
         nodes::{nr_node_ids, NodeId, NodeMask},
         notifier::NodeEvent,
+        page::PAGE_SIZE,
         sysfs::{SysfsBuf, SysfsFiles},
     },
     node::{Node, NodeSnapshot},
@@ -81,7 +84,13 @@ pub(crate) struct CacheDir(pub(crate) Arc<Cache>);
 /// Reads one counter of every node of `cache` that has metadata, without locks.
 fn per_node(cache: &Cache, out: &mut SysfsBuf<'_>, f: fn(&NodeSnapshot) -> usize) -> Result {
     let mut values = KVec::with_capacity(nr_node_ids(), GFP_KERNEL)?;
+    let delay_ms = crate::STATS_READ_DELAY_MS.get();
     cache.for_each_node(|node: &Node| {
+        if delay_ms != 0 {
+            // TEST ONLY (`stats_read_delay_ms`): the window a pre-5.12 reader had between
+            // `get_node()` and its use, widened so that a concurrent offline falls into it.
+            msleep(delay_ms);
+        }
         // Never full: one entry per node at most.
         let _ = values.push_within_capacity((node.nid(), f(&node.snapshot()) as u64));
     });
@@ -148,6 +157,26 @@ impl SysfsFiles for CacheDir {
             _ => Err(EINVAL),
         }
     }
+}
+
+/// Renders every statistics file of `cache` into a page and drops the text: what reading them
+/// all does (test only: the `locked_read` control).
+pub(crate) fn render_all(cache: &Arc<Cache>) -> Result {
+    let dir = CacheDir(cache.clone());
+    let mut page = KVec::with_capacity(PAGE_SIZE, GFP_KERNEL)?;
+    for _ in 0..PAGE_SIZE / 64 {
+        page.extend_from_slice(&[0u8; 64], GFP_KERNEL)?;
+    }
+    for file in 0..CacheDir::FILES.len() {
+        dir.show(file, &mut SysfsBuf::new(&mut page))?;
+    }
+    Ok(())
+}
+
+/// Whether `name` is the name of a file of `/sys/kernel/rust_slab_hp/` itself, which no cache
+/// directory may take.
+pub(crate) fn is_root_file(name: &[u8]) -> bool {
+    RootDir::FILES.iter().any(|f| cstr_bytes(f) == name)
 }
 
 /// `/sys/kernel/rust_slab_hp/` itself: node-event counters and the nodes with memory.

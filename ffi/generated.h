@@ -9,6 +9,7 @@
 #include <linux/debugfs.h>
 #include <linux/kmemleak.h>
 #include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 
 /* The memory notifier (6.12's node-level events come through it). */

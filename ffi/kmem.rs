@@ -4,8 +4,6 @@
 
 use super::nodes::NodeId;
 use core::ptr::NonNull;
-#[cfg(not(rsh_no_hotplug))]
-use kernel::ffi::c_uint;
 use kernel::{bindings, prelude::*};
 
 /// A `kmem_cache` created with `kmem_cache_create()`, destroyed when dropped.
@@ -79,27 +77,5 @@ impl Drop for NativeCache {
     }
 }
 
-/// Waits until no memory hotplug operation is in progress, the way `get_online_mems()` would
-/// before a read, and returns at once otherwise.
-///
-/// `get_online_mems()` is not exported to modules. `restore_online_page_callback()` is: it takes
-/// `mem_hotplug_lock` for reading around a comparison, and with a callback that was never set it
-/// changes nothing. That is exactly the wait a reader under `get_online_mems()` has.
-#[cfg(not(rsh_no_hotplug))]
-pub(crate) fn wait_for_mem_hotplug() {
-    // SAFETY: `never_installed` is not the online-page callback, so this only takes and releases
-    // the lock (it returns -EINVAL, which is expected).
-    let _ = unsafe { bindings::restore_online_page_callback(Some(never_installed)) };
-}
-
-/// Without memory hotplug there is no `mem_hotplug_lock` to wait for.
-#[cfg(rsh_no_hotplug)]
-pub(crate) fn wait_for_mem_hotplug() {}
-
-/// An online-page callback that is never installed; only its address matters.
-///
-/// # Safety
-///
-/// Never called: it is never installed.
-#[cfg(not(rsh_no_hotplug))]
-unsafe extern "C" fn never_installed(_page: *mut bindings::page, _order: c_uint) {}
+/// The benchmark's `locked` reads wait as `get_online_mems()` readers do.
+pub(crate) use super::hotplug::wait_for_mem_hotplug;

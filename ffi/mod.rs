@@ -13,6 +13,7 @@
 pub(crate) mod compat;
 pub(crate) mod cpuhp;
 pub(crate) mod debugfs;
+pub(crate) mod hotplug;
 #[cfg(not(rsh_legacy))]
 pub(crate) mod kmem;
 #[cfg(not(rsh_legacy))]
@@ -30,7 +31,8 @@ use kernel::ffi::c_int;
 /// allowed.
 pub(crate) fn msleep(ms: u32) {
     // SAFETY: `msleep` has no preconditions beyond process context, which every caller of this
-    // module's sleeping paths (sysfs `show`, debugfs `write`) provides.
+    // module's sleeping paths (sysfs `show`, debugfs `write`, the blocking node notifier)
+    // provides.
     unsafe { bindings::msleep(ms) };
 }
 

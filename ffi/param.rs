@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Load-time module parameters: a validated string and a boolean.
+//! Load-time module parameters: a validated string, a boolean and a bounded unsigned integer.
 //!
 //! `module!` only knows integer and boolean parameters. A list of caches needs a string, and a
 //! bad one must make `insmod` fail with `EINVAL` before `init` runs, so string parameters are
-//! validated in their `set` callback. Both kinds are read-only after load (`perm == 0`: not in
-//! `/sys/module/*/parameters`), so `set` only ever runs while the module loader parses the
-//! arguments, before `init` and without concurrency.
+//! validated in their `set` callback; so are integers, against their maximum. Every kind is
+//! read-only after load (`perm == 0`: not in `/sys/module/*/parameters`), so `set` only ever
+//! runs while the module loader parses the arguments, before `init` and without concurrency.
 
 use super::compat::cstr_bytes;
 use core::{
     cell::UnsafeCell,
-    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::ffi::{c_char, c_int};
 use kernel::{bindings, prelude::*};
@@ -118,6 +118,75 @@ impl BoolParam {
     }
 }
 
+/// Storage of an unsigned integer parameter of at most `max`, checked when set.
+pub(crate) struct UintParam {
+    value: AtomicU32,
+    max: u32,
+}
+
+impl UintParam {
+    /// A parameter whose value is `default` until `insmod` sets it, to at most `max`.
+    pub(crate) const fn new(default: u32, max: u32) -> Self {
+        Self {
+            value: AtomicU32::new(default),
+            max,
+        }
+    }
+
+    /// The current value.
+    pub(crate) fn get(&self) -> u32 {
+        self.value.load(Ordering::Relaxed)
+    }
+
+    /// The `kernel_param_ops` for this parameter type.
+    pub(crate) const OPS: bindings::kernel_param_ops = bindings::kernel_param_ops {
+        flags: 0,
+        set: Some(set_uint),
+        get: None,
+        free: None,
+    };
+}
+
+/// `kernel_param_ops.set` for [`UintParam`]: a decimal number up to the parameter's maximum.
+///
+/// # Safety
+///
+/// `kp` must be a parameter descriptor whose `arg` points at a `UintParam` and whose `name` is
+/// a C string, and `val` null or a C string; only the module loader calls this, before `init`.
+unsafe extern "C" fn set_uint(val: *const c_char, kp: *const bindings::kernel_param) -> c_int {
+    if val.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `val` is a valid C string by the safety requirements.
+    let bytes = cstr_bytes(unsafe { CStr::from_char_ptr(val) });
+    // SAFETY: By the safety requirements `arg` points at a `UintParam`.
+    let param = unsafe { &*(*kp).__bindgen_anon_1.arg.cast::<UintParam>() };
+    let parsed = if bytes.is_empty() || bytes.len() > 10 {
+        None
+    } else {
+        bytes.iter().try_fold(0u64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
+        })
+    };
+    match parsed {
+        Some(v) if v <= u64::from(param.max) => {
+            // `v <= max`, a `u32`.
+            param.value.store(v as u32, Ordering::Relaxed);
+            0
+        }
+        _ => {
+            // SAFETY: By the safety requirements `name` is a C string.
+            let name = unsafe { CStr::from_char_ptr((*kp).name) };
+            pr_err!(
+                "{}=: want a number from 0 to {}\n",
+                kernel::str::BStr::from_bytes(cstr_bytes(name)),
+                param.max
+            );
+            EINVAL.to_errno()
+        }
+    }
+}
+
 /// Copies a string into a fixed-size array, for `.modinfo` entries.
 pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
     let s = s.as_bytes();
@@ -133,7 +202,8 @@ pub(crate) const fn modinfo_bytes<const N: usize>(s: &str) -> [u8; N] {
 /// Declares a load-time module parameter named `$name` stored in the static `$storage`.
 ///
 /// `string($cap)` makes a [`StrParam`] of at most `$cap - 1` bytes checked by `$validate`;
-/// `bool` uses the kernel's `param_ops_bool`.
+/// `bool` uses the kernel's `param_ops_bool`; `uint($max)` makes a [`UintParam`] of at most
+/// `$max`.
 macro_rules! module_param {
     (@desc $name:literal, $ty:literal, $desc:literal) => {
         const _: () = {
@@ -173,6 +243,15 @@ macro_rules! module_param {
         $crate::ffi::param::module_param!(@desc $name, "charp", $desc);
         $crate::ffi::param::module_param!(@kp $name,
             &$crate::ffi::param::StrParam::<$cap>::OPS,
+            ::core::ptr::addr_of!($storage).cast_mut().cast());
+    };
+    ($storage:ident: uint($max:literal) = $default:literal, name: $name:literal,
+     desc: $desc:literal) => {
+        pub(crate) static $storage: $crate::ffi::param::UintParam =
+            $crate::ffi::param::UintParam::new($default, $max);
+        $crate::ffi::param::module_param!(@desc $name, "uint", $desc);
+        $crate::ffi::param::module_param!(@kp $name,
+            &$crate::ffi::param::UintParam::OPS,
             ::core::ptr::addr_of!($storage).cast_mut().cast());
     };
     ($storage:ident: bool = $default:literal, name: $name:literal, desc: $desc:literal) => {

@@ -19,8 +19,8 @@ pub(crate) struct SysfsBuf<'a> {
 }
 
 impl<'a> SysfsBuf<'a> {
-    /// An empty text in `buf` (a page, for what sysfs would show); for the benchmark.
-    #[cfg(not(rsh_legacy))]
+    /// An empty text in `buf` (a page, for what sysfs would show); for the benchmark and the
+    /// test controls.
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
         Self { buf, len: 0 }
     }

@@ -1,9 +1,12 @@
 #!/bin/bash
 # Tests of the judge itself: fake VM logs with a failed test, a kernel report inside and
 # outside a test, an expected report that did or did not appear, a timeout and a crash must
-# each be caught; a clean run must pass. Prints one line per case and writes <out>/results.
+# each be caught; a skip must count as a skip; a clean run must pass. Prints one line per case
+# and writes <out>/results. JUDGE=<script> runs the cases against another judge (an older one,
+# to see a new case fail).
 set -eu
 . "$(dirname "$0")/lib.sh"
+JUDGE=${JUDGE:-$TOP/scripts/judge.sh}
 out=$BUILD/judge-selftest
 rm -rf "$out" && mkdir -p "$out"
 : >"$out/results"
@@ -17,10 +20,12 @@ fake() {
 	printf '%s\n' "$4" | sed 's/$/\r/' >"$d/console.log"
 	echo "$2 1" >"$d/qemu.status"
 }
-# check <case> <pass|fail> <what> [text the judge's verdict must contain]
+# check <case> <pass|fail> <what> [text the judge's verdict must contain] [a line its results
+# file must have]
 check() {
-	if "$TOP/scripts/judge.sh" "$out/$1" "fake" >"$out/$1/judge.out" 2>&1; then got=pass; else got=fail; fi
-	if [ "$got" = "$2" ] && grep -qF -- "${4:-ok - fake}" "$out/$1/judge.out"; then
+	if "$JUDGE" "$out/$1" "fake" >"$out/$1/judge.out" 2>&1; then got=pass; else got=fail; fi
+	if [ "$got" = "$2" ] && grep -qF -- "${4:-ok - fake}" "$out/$1/judge.out" &&
+		{ [ -z "${5:-}" ] || grep -qxF -- "$5" "$out/$1/results" 2>/dev/null; }; then
 		echo "PASS harness/$1" >>"$out/results"
 		echo "ok - harness: $1 ($3)"
 	else
@@ -51,7 +56,7 @@ fake splat-at-boot 0 "$K2" "WARNING: CPU: 0 PID: 1 at mm/slub.c:1 bar
 $C2"
 check splat-at-boot fail "a WARNING outside any test fails the run" "not ok - fake: kernel-log"
 while IFS='|' read -r name s; do
-	fake "$name" 0 "$K2" "$(echo "$C2" | sed "s#^rust_slab_hp-selftest: end a#$s\n&#")"
+	fake "$name" 0 "$K2" "$(echo "$C2" | awk -v s="$s" '/^rust_slab_hp-selftest: end a$/ { print s } { print }')"
 	check "$name" fail "'$s' fails the run" "not ok - fake: a # 1 unexpected kernel report"
 done <<'EOS'
 lockdep|WARNING: possible circular locking dependency detected
@@ -60,6 +65,11 @@ kmemleak|kmemleak: 1 new suspected memory leaks (see /sys/kernel/debug/kmemleak)
 oops|Oops: general protection fault, probably for non-canonical address
 sleep-in-atomic|BUG: sleeping function called from invalid context at mm/slub.c:1
 ubsan|UBSAN: array-index-out-of-bounds in mm/x.c:2
+sysfs-dup|sysfs: cannot create duplicate filename '/kernel/rust_slab_hp/memory_nodes'
+non-static-key|INFO: trying to register non-static key.
+oom-kill|Out of memory: Killed process 123 (sh) total-vm:1000kB, anon-rss:10kB
+soft-lockup|watchdog: BUG: soft lockup - CPU#1 stuck for 26s! [sh:123]
+hung-task|INFO: task sh:123 blocked for more than 61 seconds.
 EOS
 fake expected 0 "$K2" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/rust_slab_hp-selftest: expect-splat BUG: KASAN: slab-use-after-free\nBUG: KASAN: slab-use-after-free in x\n&/')"
 check expected pass "an announced report inside its test passes"
@@ -81,3 +91,11 @@ ok 1 a
 ok 2 b" "$(echo "$C2" | sed '$d')
 Kernel panic - not syncing: Fatal exception"
 check crash fail "a VM that never reaches the end marker fails the run" "not ok - fake: vm-end"
+fake skip 0 "$(echo "$K2" | sed 's/^ok 2 b/& # SKIP no kmemleak in this kernel/')" "$C2"
+check skip pass "a skipped test counts as a skip, with its reason, not as a pass" \
+	"ok - fake: b # SKIP no kmemleak in this kernel" "SKIP b"
+fake skip-splat 0 "$(echo "$K2" | sed 's/^ok 2 b/& # SKIP no kmemleak/')" "$(echo "$C2" | sed 's/^rust_slab_hp-selftest: end b/WARNING: CPU: 0 PID: 1 at x.c:1 y\n&/')"
+check skip-splat fail "a kernel report in a skipped test fails it" "not ok - fake: b # 1 unexpected kernel report"
+fake console-no-done 0 "$K2" "$(echo "$C2" | sed '$d')"
+check console-no-done fail "'# done' on the KTAP line without the guest's end marker in the console fails" \
+	"not ok - fake: vm-end"

@@ -1,21 +1,28 @@
 #!/bin/bash
 # Decides the results of one VM run from its logs, prints one line per test and writes them
-# to <dir>/results ("PASS <name>" / "FAIL <name>").
+# to <dir>/results ("PASS <name>", "FAIL <name>" or "SKIP <name>").
 #
 # Usage: judge.sh <dir with console.log ktap.log qemu.status> <label>
 #
 # A test fails if it said "not ok"; if a kernel report (see SPLAT below) appeared in the
 # console between its begin and end markers, unless the test announced that report with
-# `expect_splat` (and then at least one must appear); if it never ran. Reports outside any
-# test, a VM that timed out, crashed or never reached the end marker, fail the run too.
+# `expect_splat` (and then at least one must appear); if it never ran. A test that skipped
+# (KTAP "# SKIP <why>") is a skip, never a pass. Reports outside any test, a VM that timed
+# out, crashed or never reached the end of the suite (both the guest's marker in the console,
+# "rust_slab_hp-selftest: done", and "# done" on the KTAP line), fail the run too.
 set -eu
 dir=$1 label=$2
 
-# First lines of the kernel's bug reports.
+# First lines of the kernel's bug reports. Some reports have no "BUG:"/"WARNING:" line of
+# their own: sysfs' duplicate-name report and lockdep's non-static key are a message and a
+# stack dump, the OOM killer's a line; the lockup and hung-task detectors' are listed although
+# "BUG:"/"INFO: task" would match them, to say that they count.
 SPLAT='BUG:|WARNING:|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault|kernel BUG at|'\
 'possible circular locking|possible recursive locking|inconsistent lock state|'\
 'suspected memory leak|unreferenced object|rcu: INFO|INFO: task .* blocked|'\
-'BUG: key .* has not been registered|Unable to handle kernel'
+'BUG: key .* has not been registered|Unable to handle kernel|'\
+'sysfs: cannot create duplicate filename|INFO: trying to register non-static key|'\
+'Out of memory: Killed process|watchdog: BUG: soft lockup|INFO: task .* blocked for more than'
 
 touch "$dir/console.log" "$dir/ktap.log"
 # The guest's serial ports end lines with CR LF.
@@ -45,13 +52,13 @@ awk -v splat="$SPLAT" '
 
 results=$dir/results
 : >"$results"
-report() { # report <PASS|FAIL> <name> [reason]
+report() { # report <PASS|FAIL|SKIP> <name> [reason]
 	echo "$1 $2" >>"$results"
-	if [ "$1" = PASS ]; then
-		echo "ok - $label: $2${3:+ # $3}"
-	else
-		echo "not ok - $label: $2${3:+ # $3}"
-	fi
+	case $1 in
+	PASS) echo "ok - $label: $2${3:+ # $3}" ;;
+	SKIP) echo "ok - $label: $2 # SKIP $3" ;;
+	*) echo "not ok - $label: $2${3:+ # $3}" ;;
+	esac
 }
 
 plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$dir/ktap.txt" | head -n1)
@@ -63,7 +70,8 @@ while IFS= read -r line; do
 	esac
 	seen_tests=$((seen_tests + 1))
 	name=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ ([^ #]+).*/\2/')
-	skip=$(echo "$line" | grep -c '# SKIP' || true)
+	skip=$(echo "$line" | sed -n 's/^ok [0-9]* [^ #]* # SKIP *//p')
+	case $line in "ok "*" # SKIP"*) skip=${skip:-no reason given} ;; esac
 	reason=""
 	case $line in "not ok "*) reason="test failed" ;; esac
 	nbad=$(awk -F'\t' -v t="$name" '$1 == "BADCOUNT" && $2 == t { print $3 }' "$dir/splats")
@@ -78,8 +86,8 @@ while IFS= read -r line; do
 			/^# / { buf = buf "    " $0 "\n" }
 		' "$dir/ktap.txt" | tail -n 25
 		awk -F'\t' -v t="$name" '$1 == "SPLAT" && $2 == t { print "    kernel: " $3 }' "$dir/splats"
-	elif [ "$skip" = 1 ]; then
-		report PASS "$name" SKIP
+	elif [ -n "$skip" ]; then
+		report SKIP "$name" "$skip"
 	else
 		report PASS "$name"
 	fi
@@ -97,8 +105,8 @@ elif [ "$seen_tests" -lt "$plan" ]; then
 fi
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	report FAIL "vm-timeout" "VM killed after ${elapsed}s"
-elif ! grep -q '^# done' "$dir/ktap.txt"; then
-	report FAIL "vm-end" "VM stopped before the end of the suite (qemu exit $qrc); see $dir/console.log"
+elif ! grep -q '^# done' "$dir/ktap.txt" || ! grep -q 'rust_slab_hp-selftest: done' "$dir/console.log"; then
+	report FAIL "vm-end" "VM stopped before the end of the suite (qemu exit $qrc; end marker in console: $(grep -c 'rust_slab_hp-selftest: done' "$dir/console.log"), on the KTAP line: $(grep -c '^# done' "$dir/ktap.txt")); see $dir/console.log"
 	grep -E "$SPLAT|Kernel panic|end Kernel panic" "$dir/console.log" | head -n 5 | sed 's/^/    kernel: /'
 fi
 ! grep -q '^FAIL' "$results"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make test`: builds whatever is missing (host packages, kernel, module), then runs the
-# judge's own tests, the spin models (scripts/models.sh) and every VM suite. Prints every test line and ends with exactly
-# "N passed, N failed"; exits non-zero if anything failed.
+# judge's own tests, the spin models (scripts/models.sh) and every VM suite. Prints every test
+# line and ends with exactly "N passed, N failed, N skipped" (a skipped test is never counted
+# as passed; its line says why); exits non-zero if anything failed.
 #
 # Environment: KERNELS (default "7.3 6.12 debian-7.3 debian-7.3-rt": the two harness kernels
 # built here, and Debian's stock generic and PREEMPT_RT kernels, scripts/debian-kernel.sh),
@@ -121,12 +122,13 @@ else
 	head -n 30 "$LOGS/style.log" | sed 's/^/    /'
 fi
 
+# count <PASS|FAIL|SKIP> [kernel]: results of one kind, of one kernel or of everything.
+count() { grep -c "^$1 ${2:+$2[/:]}" "$all" || true; }
 for k in $KERNELS; do
 	rel=$(cat "$(kernel_dir "$k" debug)/include/config/kernel.release" 2>/dev/null || echo "not built")
-	say "kernel $k ($rel): $(grep -c "^PASS $k[/:]" "$all" || true) passed, $(grep -c "^FAIL $k[/:]" "$all" || true) failed"
+	say "kernel $k ($rel): $(count PASS "$k") passed, $(count FAIL "$k") failed, $(count SKIP "$k") skipped"
 done
-passed=$(grep -c '^PASS' "$all" || true)
-failed=$(grep -c '^FAIL' "$all" || true)
+failed=$(count FAIL)
 say "test run took $(($(date +%s) - start))s"
-echo "$passed passed, $failed failed"
+echo "$(count PASS) passed, $failed failed, $(count SKIP) skipped"
 [ "$failed" = 0 ]

@@ -82,6 +82,9 @@ if [ -e "$KDIR/rsh-vmlinuz" ]; then
 	# memory by itself (CONFIG_MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO): the tests start offline.
 	append="memhp_default_state=offline $append"
 fi
+# KASAN reports every error, not only the first of the boot: after a test's announced report
+# (uaf_buggy) the rest of the boot is still checked.
+! grep -q '^CONFIG_KASAN=y' "$KDIR/.config" || append="kasan_multi_shot $append"
 args+=(-kernel "$image" -initrd "$out/initramfs.cpio"
 	-append "console=ttyS0 movable_node panic=-1 printk.time=1 no_timer_check rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)

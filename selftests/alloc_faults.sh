@@ -5,8 +5,7 @@
 # is absorbed by a kernel fallback (kvmalloc to vmalloc, kmemleak's pool): the command then
 # succeeds and is undone. The last attempt succeeds; nothing leaks (kmemleak).
 . /selftests/lib.sh
-[ -e /sys/kernel/debug/kmemleak ] || skip "no kmemleak"
-echo clear >/sys/kernel/debug/kmemleak
+have_kmemleak
 rsh_load
 state() { cat "$RSH_SYS"/*/* "$RSH_DBG/objects"; ls "$RSH_SYS"; }
 unchanged() { expect_eq "$(state)" "$before" "state after a refused command"; }

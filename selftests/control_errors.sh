@@ -39,6 +39,13 @@ destroy
 shrink nosuch
 verify nosuch
 verify hp-64 hp-8
+hold_event
+hold_event 10001
+hold_event -1
+hold_event 1 2
+locked_read
+locked_read nosuch
+locked_read hp-64 hp-8
 $long
 EOC
 ctl_err "Invalid argument" "alloc	hp-64 0 1"

@@ -66,10 +66,11 @@ try_write() {
 	echo "$_err"
 }
 
-# ctl <command...>: a control command that must succeed.
+# ctl <command...>: a control command that must succeed. No fork (echo is a builtin): a
+# test's own steps stay quick when stress loops keep the CPUs busy.
 ctl() {
-	_r=$(try_write "$RSH_CTL" "$*")
-	[ "$_r" = ok ] || fail "control '$*': $_r"
+	echo "$*" 2>/tmp/ctl.err >"$RSH_CTL" ||
+		fail "control '$*': $(sed 's/.*write error: //' /tmp/ctl.err)"
 }
 
 # ctl_err <expected error text> <command...>: a control command that must fail so.
@@ -128,12 +129,18 @@ offline_node() {
 	done
 }
 
-# in_nodelist <list like 0-2,5> <node>
+# in_nodelist <list like 0-2,5> <node> (no fork: split on commas by IFS)
 in_nodelist() {
-	for _r in $(echo "$1" | tr ',' ' '); do
+	_ifs=$IFS
+	IFS=,
+	set -- "$2" $1
+	IFS=$_ifs
+	_n=$1
+	shift
+	for _r in "$@"; do
 		case $_r in
-		*-*) [ "$2" -ge "${_r%-*}" ] && [ "$2" -le "${_r#*-}" ] && return 0 ;;
-		*) [ "$2" = "$_r" ] && return 0 ;;
+		*-*) [ "$_n" -ge "${_r%-*}" ] && [ "$_n" -le "${_r#*-}" ] && return 0 ;;
+		*) [ "$_n" = "$_r" ] && return 0 ;;
 		esac
 	done
 	return 1
@@ -158,11 +165,13 @@ all_hotplug_offline() {
 # report function.
 have_kasan() { grep -q ' kasan_report$' /proc/kallsyms; }
 
-# kmemleak_scan: a kmemleak scan finds nothing new. Objects younger than kmemleak's
-# minimum age (5 s) are never reported, so the scan is repeated once they are old enough.
+# kmemleak_scan: a kmemleak scan finds no leak, made by this test or any before it in this boot
+# (nothing ever clears kmemleak's list). Objects younger than kmemleak's minimum age (5 s) are
+# never reported, so the scan is repeated once they are old enough.
 kmemleak_scan() {
-	[ -e /sys/kernel/debug/kmemleak ] || skip "no kmemleak"
-	echo scan >/sys/kernel/debug/kmemleak
+	have_kmemleak
+	_r=$(try_write /sys/kernel/debug/kmemleak scan)
+	[ "$_r" = ok ] || fail "kmemleak scan: $_r (kmemleak turned itself off? see the console)"
 	sleep 6 # kmemleak's MSECS_MIN_AGE, not a synchronisation
 	echo scan >/sys/kernel/debug/kmemleak
 	_leaks=$(cat /sys/kernel/debug/kmemleak)
@@ -170,6 +179,11 @@ kmemleak_scan() {
 		echo "$_leaks" | head -n 40
 		fail "kmemleak reports leaks"
 	fi
+}
+
+# have_kmemleak: skips the test (a skip, never a pass) if the kernel has no kmemleak.
+have_kmemleak() {
+	[ -e /sys/kernel/debug/kmemleak ] || skip "no kmemleak in this kernel (CONFIG_DEBUG_KMEMLEAK)"
 }
 
 # fault_setup <failslab|fail_page_alloc>: make /proc/self/fail-nth count the allocations of one
@@ -256,57 +270,229 @@ bench_layout() {
 	done
 }
 
-# The stress loops of race and soak, each until <stop> exists.
-# stress_reader <stop>: every statistics file of every cache, again and again.
+# The stress workload of race and soak: loops in the background, each until $STRESS/stop
+# exists, that record the outcome of every operation they make. A shell loop appends
+# "<operation> <ok or the error text>" to $STRESS/<loop>.log for each control command; the
+# reader (stat_reader loop) counts its reads by outcome into $STRESS/<loop>.counts. Each loop
+# writes the iterations it finished to $STRESS/<loop>.iter. The test calls stress_progress
+# after every tenth hotplug cycle (and after the last), which waits until every loop has
+# finished one more iteration: so each loop runs throughout the cycles, and after N calls has
+# made at least N iterations; stress_check then asserts that every kind of operation succeeded
+# at least that often and that only the expected errors came back. (Waiting after every cycle
+# would make the cycles as slow as the slowest loop: seconds per iteration under TCG.)
+STRESS=/tmp/stress
+
+# stress_op <loop> <operation> <control command...>: one command, its outcome recorded. No
+# fork: echo is a builtin, its error message ("...write error: <text>") goes to a file.
+stress_op() {
+	_sl=$1 _so=$2
+	shift 2
+	if echo "$*" 2>"$STRESS/$_sl.err" >"$RSH_CTL"; then
+		_sr=ok
+	else
+		_sr="shell error"
+		read -r _sr <"$STRESS/$_sl.err" || true
+		_sr=${_sr#*write error: }
+	fi
+	echo "$_so $_sr" >>"$STRESS/$_sl.log"
+}
+
+# stress_reader <loop> <churned prefix>: every statistics file of every cache and the top-level
+# files, again and again; files of caches named <churned prefix>* may vanish under it.
 stress_reader() {
-	while [ ! -e "$1" ]; do
-		cat "$RSH_SYS"/*/* "$RSH_SYS"/node_* "$RSH_SYS"/memory_nodes >/dev/null 2>&1 || true
-	done
+	/selftests/stat_reader loop "$RSH_SYS" "$STRESS/stop" "$STRESS/$1" "$2"
 }
 
-# stress_allocator <stop> <cache> <node>: kept objects allocated and freed, shrinks, and the
-# CPU and node-0 fast paths; errors (ENOMEM while the node is away) are expected.
+# stress_allocator <loop> <cache> <node>: kept objects allocated (preferring <node>) and freed,
+# all of them every 8th round so the kept bytes stay bounded; shrinks; the CPU and node-0 fast
+# paths.
 stress_allocator() {
-	while [ ! -e "$1" ]; do
-		try_write "$RSH_CTL" "alloc $2 $3 50" >/dev/null
-		try_write "$RSH_CTL" "free $2 any 25" >/dev/null
-		try_write "$RSH_CTL" "shrink $2" >/dev/null
-		try_write "$RSH_CTL" "churn $2 200" >/dev/null
-		try_write "$RSH_CTL" "churn $2 200 0" >/dev/null
+	_i=0
+	while [ ! -e $STRESS/stop ]; do
+		_i=$((_i + 1))
+		stress_op "$1" alloc "alloc $2 $3 50"
+		if [ $((_i % 8)) = 0 ]; then
+			stress_op "$1" free "free $2 any all"
+		else
+			stress_op "$1" free "free $2 any 25"
+		fi
+		stress_op "$1" shrink "shrink $2"
+		stress_op "$1" churn "churn $2 200"
+		stress_op "$1" churn_node0 "churn $2 200 0"
+		echo $_i >"$STRESS/$1.iter"
 	done
 }
 
-# stress_noder <stop> <cache>: node 0's stash, contended with the cache's allocator.
+# stress_noder <loop> <cache>: node 0's stash, contended with the cache's allocator.
 stress_noder() {
-	while [ ! -e "$1" ]; do
-		try_write "$RSH_CTL" "churn $2 100 0" >/dev/null
+	_i=0
+	while [ ! -e $STRESS/stop ]; do
+		_i=$((_i + 1))
+		stress_op "$1" churn_node0 "churn $2 100 0"
+		echo $_i >"$STRESS/$1.iter"
 	done
 }
 
-# stress_churner <stop> <prefix> <node>: caches <prefix>0..2 created, given objects on <node>
-# and destroyed, round and round.
+# stress_churner <loop> <prefix> <node>: caches <prefix>0..2 created, given objects on <node> and
+# destroyed, round and round: round i creates <prefix>(i%3) and destroys <prefix>((i+1)%3),
+# which round i-2 created. Only rounds 1 and 2 find nothing to destroy (EINVAL).
 stress_churner() {
 	_i=0
-	while [ ! -e "$1" ]; do
+	while [ ! -e $STRESS/stop ]; do
 		_i=$((_i + 1))
-		try_write "$RSH_CTL" "create $2$((_i % 3)) $((64 * (_i % 5 + 1))) 8" >/dev/null
-		try_write "$RSH_CTL" "alloc $2$((_i % 3)) $3 20" >/dev/null
-		try_write "$RSH_CTL" "destroy $2$(((_i + 1) % 3))" >/dev/null
+		stress_op "$1" create "create $2$((_i % 3)) $((64 * (_i % 5 + 1))) 8"
+		stress_op "$1" alloc "alloc $2$((_i % 3)) $3 20"
+		stress_op "$1" destroy "destroy $2$(((_i + 1) % 3))"
+		echo $_i >"$STRESS/$1.iter"
 	done
 }
 
-# stress_start <stop> <prefix> <node>: the whole race workload in the background (two readers,
-# allocators on hp-64 (node 1), hp-256 (node 0) and hp-8192 (any node), a second user of
-# hp-256's node-0 stash, and the churner of caches <prefix>0..2 on <node>); `wait` after
-# creating <stop> ends it.
+# stress_start <prefix> <node>: the whole workload in the background: two readers, allocators on
+# hp-64 (node 1), hp-256 (node 0) and hp-8192 (any node), a second user of hp-256's node-0
+# stash, and the churner of caches <prefix>0..2 on <node>. The loops run at nice 10, the test
+# itself at 0: seven busy loops on two vCPUs would otherwise leave the test's hotplug cycles
+# an eighth of the CPU (seconds per step under TCG), while the loops still run throughout on
+# whichever vCPU the hotplug path leaves (stress_progress checks that they do). The loops are
+# stopped when the test exits, however it exits (a trap), and their counts shown.
 stress_start() {
-	stress_reader "$1" &
-	stress_reader "$1" &
-	stress_allocator "$1" hp-64 1 &
-	stress_allocator "$1" hp-256 0 &
-	stress_allocator "$1" hp-8192 any &
-	stress_noder "$1" hp-256 &
-	stress_churner "$1" "$2" "$3" &
+	rm -rf $STRESS && mkdir -p $STRESS
+	STRESS_PREFIX=$1
+	# The files every reader pass reads at least (before the churner adds any).
+	find "$RSH_SYS" -type f | wc -l >$STRESS/stable_files
+	renice 10 -p $$ >/dev/null
+	stress_reader reader1 "$1" &
+	STRESS_PIDS=$!
+	stress_reader reader2 "$1" &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	stress_allocator alloc-hp-64 hp-64 1 &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	stress_allocator alloc-hp-256 hp-256 0 &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	stress_allocator alloc-hp-8192 hp-8192 any &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	stress_noder noder-hp-256 hp-256 &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	stress_churner churner "$1" "$2" &
+	STRESS_PIDS="$STRESS_PIDS $!"
+	renice 0 -p $$ >/dev/null
+	STRESS_LOOPS="reader1 reader2 alloc-hp-64 alloc-hp-256 alloc-hp-8192 noder-hp-256 churner"
+	trap stress_abort EXIT
+}
+
+# stress_abort: the EXIT trap of a test running the workload: stops whatever still runs
+# (nothing, after stress_stop) and shows the counts so far.
+stress_abort() {
+	touch $STRESS/stop
+	# shellcheck disable=SC2086
+	kill $STRESS_PIDS 2>/dev/null || true
+	[ -e $STRESS/stopped ] || stress_report
+}
+
+# stress_stop: ends the workload and waits for every loop.
+stress_stop() {
+	touch $STRESS/stop
+	# shellcheck disable=SC2086
+	wait $STRESS_PIDS
+	touch $STRESS/stopped
+}
+
+# stress_iter <loop>: the iterations a loop has finished.
+stress_iter() {
+	_v=0
+	[ ! -e "$STRESS/$1.iter" ] || read -r _v <"$STRESS/$1.iter" || _v=0
+	echo "${_v:-0}"
+}
+
+# stress_progress: waits (2 minutes at most) until every loop has finished at least one more
+# iteration than at the previous call.
+stress_progress() {
+	for _l in $STRESS_LOOPS; do
+		_seen=0
+		[ ! -e "$STRESS/$_l.seen" ] || read -r _seen <"$STRESS/$_l.seen"
+		_t=0
+		while [ "$(stress_iter "$_l")" -le "$_seen" ]; do
+			_t=$((_t + 1))
+			[ $_t -le 1200 ] || fail "stress loop $_l made no progress in 120 s (at $_seen iterations)"
+			sleep 0.1 # polling the loop's progress, not a synchronisation
+		done
+		stress_iter "$_l" >"$STRESS/$_l.seen"
+	done
+}
+
+# stress_metadata <node>: every cache, those the churner created during the test included, has
+# metadata for <node> (right after <node> came online). Counts the churned caches it checked in
+# $STRESS/metadata_checks.
+stress_metadata() {
+	for _d in "$RSH_SYS"/*/; do
+		_c=${_d%/}
+		_c=${_c##*/}
+		# A churned cache may be destroyed under us: then it has nothing left to check.
+		{ read -r _m <"$_d/metadata_nodes"; } 2>/dev/null || continue
+		in_nodelist "$_m" "$1" || fail "cache $_c: metadata_nodes '$_m' lacks node $1 right after its online"
+		case $_c in "$STRESS_PREFIX"*) echo "$_c" >>$STRESS/metadata_checks ;; esac
+	done
+}
+
+# stress_report: every loop's counts: "<loop>: <operation> <outcome> <count>, ..." and the
+# readers' passes, good reads, reads of vanished files and unexpected failures.
+stress_report() {
+	for _l in $STRESS_LOOPS; do
+		if [ -e "$STRESS/$_l.counts" ]; then
+			echo "stress $_l: $(stress_iter "$_l") passes: $(tr '\n' ' ' <"$STRESS/$_l.counts")"
+		elif [ -e "$STRESS/$_l.log" ]; then
+			echo "stress $_l: $(stress_iter "$_l") rounds: $(sort "$STRESS/$_l.log" | uniq -c |
+				awk '{ c = $1; $1 = ""; printf "%s%s x%d", sep, substr($0, 2), c; sep = ", " }')"
+		else
+			echo "stress $_l: $(stress_iter "$_l") passes (stopped before it wrote its counts)"
+		fi
+	done
+	[ ! -e $STRESS/metadata_checks ] ||
+		echo "stress: node metadata checked in $(wc -l <$STRESS/metadata_checks) caches created during the test"
+}
+
+# stress_outcome <loop> <operation> <outcome>: how often an operation of a loop had that outcome.
+stress_outcome() {
+	grep -cxF "$2 $3" "$STRESS/$1.log" || true
+}
+
+# stress_check <n>: after stress_stop, with n calls of stress_progress during the cycles:
+# every loop finished at least n iterations; every operation succeeded at least n times (each
+# iteration makes each of its operations once); the only failures are the churner's two
+# destroys of caches not yet created; no read failed, except reads of churned caches that
+# vanished (ENOENT, ENODEV), and every pass read every file that was there from the start.
+stress_check() {
+	stress_report
+	for _l in $STRESS_LOOPS; do
+		_n=$(stress_iter "$_l")
+		[ "$_n" -ge "$1" ] || fail "stress loop $_l: $_n iterations, fewer than the $1 progress checks"
+		case $_l in
+		reader*)
+			_v() { sed -n "s/^$1 //p" "$STRESS/$_l.counts"; }
+			[ "$(_v unexpected)" = 0 ] || fail "stress $_l: $(_v unexpected) reads failed: $(grep detail "$STRESS/$_l.counts" | tr '\n' ' ')"
+			[ "$(_v passes)" = "$_n" ] || fail "stress $_l: counts of $(_v passes) passes, $_n finished"
+			_files=$(cat $STRESS/stable_files)
+			[ "$(_v ok)" -ge $((_n * _files)) ] ||
+				fail "stress $_l: $(_v ok) good reads in $_n passes over at least $_files files"
+			;;
+		*)
+			_bad=$(grep -v ' ok$' "$STRESS/$_l.log" | grep -vxF "destroy Invalid argument" | sort | uniq -c || true)
+			[ -z "$_bad" ] || fail "stress $_l: unexpected errors: $(echo $_bad)"
+			for _op in $(cut -d' ' -f1 "$STRESS/$_l.log" | sort -u); do
+				_ok=$(stress_outcome "$_l" "$_op" ok)
+				_min=$1
+				[ "$_l/$_op" != churner/destroy ] || _min=$(($1 - 2))
+				[ "$_ok" -ge "$_min" ] || fail "stress $_l: '$_op' succeeded $_ok times, fewer than $_min"
+			done
+			;;
+		esac
+	done
+	_einval=$(stress_outcome churner destroy "Invalid argument")
+	[ "$_einval" = 2 ] || fail "stress churner: $_einval destroys found nothing, want exactly 2 (rounds 1 and 2)"
+	_ops=$(cut -d' ' -f1 "$STRESS/alloc-hp-64.log" | sort -u | tr '\n' ' ')
+	expect_eq "$_ops" "alloc churn churn_node0 free shrink " "operations of an allocator"
+	_ops=$(cut -d' ' -f1 "$STRESS/churner.log" | sort -u | tr '\n' ' ')
+	expect_eq "$_ops" "alloc create destroy " "operations of the churner"
+	[ -s $STRESS/metadata_checks ] || fail "no cache created during the test was ever checked for metadata"
 }
 
 # on_cpu <cpu> <command...>: a control command that must succeed, written by a task bound to

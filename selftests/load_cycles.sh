@@ -2,8 +2,7 @@
 # looping over the statistics and one holding a file open across rmmod: reads of a removed
 # file fail cleanly, nothing leaks (kmemleak), no entry is left behind.
 . /selftests/lib.sh
-[ -e /sys/kernel/debug/kmemleak ] || skip "no kmemleak"
-echo clear >/sys/kernel/debug/kmemleak
+have_kmemleak
 stop=/tmp/cycles.stop
 rm -f $stop
 reader() {

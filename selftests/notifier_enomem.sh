@@ -5,15 +5,11 @@
 F=/sys/kernel/debug/failslab
 [ -e $F/require-start ] || skip "no failslab stack filter in this kernel"
 rsh_load "caches=a:64:8,b:128:8,c:256:8"
-# The module's memory, as /proc/modules reports it (root sees real addresses).
-set -- $(grep '^rust_slab_hp ' /proc/modules)
-size=$2 base=$6
-[ "${base#0x}" != "$base" ] || fail "no module address in /proc/modules: $*"
-# Only allocations with this module's code on the stack count, including GFP_KERNEL ones.
-echo N >$F/ignore-gfp-wait
-echo 32 >$F/stacktrace-depth
-printf '0x%x\n' $((base)) >$F/require-start
-printf '0x%x\n' $((base + size)) >$F/require-end
+# Only kmalloc allocations with this module's code on the stack count, including GFP_KERNEL
+# ones; no page allocation does (fail-nth counts every kind of fault that passes its filter,
+# and fail_page_alloc's default filter passes everything: an order-1 slab page taken without
+# reclaim now and then would take the count and fail silently, __GFP_NOWARN).
+fault_setup failslab
 echo 1 >$F/verbose
 # /proc/self/fail-nth counts the allocations that pass the stack filter. In
 # NODE_ADDING_FIRST_MEMORY the module allocates a small table, then one node structure per

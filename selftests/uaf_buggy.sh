@@ -1,6 +1,7 @@
 # The pre-5.12 bug, reproduced: with reproduce_offline_uaf=1 node metadata is freed when node
-# 1 loses its last memory, and the same racing stats reads use freed memory: KASAN reports a
-# slab-use-after-free (announced to the judge; any other report still fails).
+# 1 loses its last memory, and the same racing stats reads as uaf_fixed's (the same window)
+# use freed memory: KASAN reports a slab-use-after-free (announced to the judge; any other
+# report still fails).
 . /selftests/lib.sh
 have_kasan || skip "no KASAN in this kernel: the use-after-free would go unseen"
 expect_splat "BUG: KASAN: slab-use-after-free"

@@ -1,5 +1,6 @@
 # The 5.12 rule, shown: with node metadata kept across offline (the default), stats readers
-# racing with node 1 going offline see no freed memory: no KASAN report, no metadata freed.
+# racing with node 1 going offline, with the same widened window as uaf_buggy, see no freed
+# memory: no KASAN report, no metadata freed.
 . /selftests/lib.sh
 have_kasan || skip "no KASAN in this kernel: a use-after-free would go unseen"
 . /selftests/uaf_workload.sh

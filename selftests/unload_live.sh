@@ -1,8 +1,7 @@
 # Unloading with live objects in every cache frees everything: a kmemleak scan finds
 # nothing, and no sysfs or debugfs entry is left.
 . /selftests/lib.sh
-[ -e /sys/kernel/debug/kmemleak ] || skip "no kmemleak"
-echo clear >/sys/kernel/debug/kmemleak
+have_kmemleak
 rsh_load
 online_node 1 online_movable
 ctl create extra 1000 8
