@@ -806,7 +806,10 @@ mod tests {
         assert_eq!(parse_usize(b"0"), Ok(0));
         assert_eq!(parse_usize(b"007"), Ok(7));
         assert_eq!(parse_usize(b"32768"), Ok(32768));
-        assert_eq!(parse_usize(b"9999999999999999999"), Ok(9_999_999_999_999_999_999));
+        assert_eq!(
+            parse_usize(b"9999999999999999999"),
+            Ok(9_999_999_999_999_999_999)
+        );
         for bad in [
             &b""[..],
             b" 1",
@@ -829,7 +832,16 @@ mod tests {
         assert!(CacheName::new(b"hp-8").is_ok());
         assert!(CacheName::new(b"a.b_c-D9").is_ok());
         let long = [b'a'; MAX_NAME + 1];
-        for bad in [&b""[..], &long, b".hidden", b"a b", b"a/b", b"a:b", b"\xc3\xa9", b"a\0b"] {
+        for bad in [
+            &b""[..],
+            &long,
+            b".hidden",
+            b"a b",
+            b"a/b",
+            b"a:b",
+            b"\xc3\xa9",
+            b"a\0b",
+        ] {
             assert!(CacheName::new(bad).is_err());
         }
         if let Ok(n) = CacheName::new(b"hp-64") {

@@ -648,7 +648,14 @@ mod tests {
     /// outside this file.
     #[test]
     fn slub_order_matches_kmalloc_caches() {
-        for (size, objs) in [(8, 512), (32, 128), (64, 64), (256, 16), (1024, 16), (4096, 8)] {
+        for (size, objs) in [
+            (8, 512),
+            (32, 128),
+            (64, 64),
+            (256, 16),
+            (1024, 16),
+            (4096, 8),
+        ] {
             let size = NonZeroUsize::new(size).unwrap_or(NonZeroUsize::MIN);
             assert_eq!(slub_objects_per_slab(size, 4), objs);
         }
@@ -680,7 +687,20 @@ mod tests {
     /// smallest order that does, and keeps every object aligned.
     #[test]
     fn geometry_fits_and_matches_slub() {
-        for size in [8, 9, 24, 32, 64, 100, 256, 1000, 1024, 4096, 8192, MAX_OBJECT_SIZE] {
+        for size in [
+            8,
+            9,
+            24,
+            32,
+            64,
+            100,
+            256,
+            1000,
+            1024,
+            4096,
+            8192,
+            MAX_OBJECT_SIZE,
+        ] {
             for align in [1, 8, 64, 4096] {
                 let Ok(g) = Geometry::new(size, align, 4) else {
                     assert!(false);
@@ -720,7 +740,21 @@ mod tests {
     /// slab size and stride the caches can have, and for the offsets between objects.
     #[test]
     fn reciprocal_index_is_exact() {
-        for size in [8, 24, 40, 56, 72, 200, 264, 1000, 3000, 4096, 5000, 12000, MAX_OBJECT_SIZE] {
+        for size in [
+            8,
+            24,
+            40,
+            56,
+            72,
+            200,
+            264,
+            1000,
+            3000,
+            4096,
+            5000,
+            12000,
+            MAX_OBJECT_SIZE,
+        ] {
             let Ok(g) = Geometry::new(size, 8, 4) else {
                 assert!(false);
                 continue;
@@ -730,7 +764,11 @@ mod tests {
             while delta < bytes - g.first {
                 assert_eq!(g.index_of(delta), delta / g.stride);
                 // Object starts, the bytes around them and the last byte of each.
-                delta += if delta % g.stride == 0 { 1 } else { g.stride - delta % g.stride };
+                delta += if delta % g.stride == 0 {
+                    1
+                } else {
+                    g.stride - delta % g.stride
+                };
             }
             assert!(g.recip != 0);
         }
