@@ -34,7 +34,7 @@ use core::{
 use kernel::{c_str, prelude::*};
 
 /// A workload.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Workload {
     /// Allocate and free one object, again and again, on one CPU.
     Pair,

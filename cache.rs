@@ -55,7 +55,7 @@ pub(crate) const MAX_NAME: usize = 31;
 
 /// A cache name: 1 to [`MAX_NAME`] characters out of `a-z A-Z 0-9 _ - .`, usable as a sysfs
 /// directory name.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct CacheName {
     bytes: [u8; MAX_NAME + 1],
     len: usize,
@@ -96,7 +96,7 @@ impl CacheName {
 }
 
 /// What a cache is made of: a name, an object size and an alignment.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct CacheSpec {
     pub(crate) name: CacheName,
     pub(crate) size: usize,
@@ -332,6 +332,7 @@ impl Cache {
     /// No reference to the node's metadata that [`Cache::node`] handed out (to an allocation,
     /// a free or a statistics read on any CPU) may be used after this returns. Nothing in the
     /// module can promise that while lock-free readers exist; that is the bug this reproduces.
+    #[cfg(rsh_test)]
     pub(crate) unsafe fn free_node_like_pre_5_12(&self, nid: NodeId) {
         if self.node(nid).is_some_and(|n| n.snapshot().slabs != 0) {
             return;
@@ -616,6 +617,7 @@ impl Cache {
     /// milliseconds, asleep, as a holder that is not running would (one preempted, or blocked
     /// on `Node::lists` on PREEMPT_RT). Fast paths meanwhile take the node-locked path; a flush
     /// waits.
+    #[cfg(rsh_test)]
     pub(crate) fn hold_cpu_stash(&self, ms: u32) {
         let cpu = ffi::current_cpu();
         let held = self.stashes.current().lock();

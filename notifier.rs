@@ -24,28 +24,17 @@
 use crate::{
     ffi::{
         cpuhp::CpuEventHandler,
-        msleep,
         nodes::{cpu_node, NodeId},
         notifier::{NodeEvent, NodeEventHandler},
         now_ns,
     },
     registry::Registry,
 };
-use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::prelude::*;
-
-/// TEST ONLY: milliseconds the next node event holds the registry mutex; 0 (the default) for
-/// none. Set by the `hold_event` control, consumed by the event.
-static HOLD_NEXT_EVENT_MS: AtomicU32 = AtomicU32::new(0);
-
-/// TEST ONLY: makes the next node event hold the registry mutex (and, around it, the hotplug
-/// core's locks) for `ms` milliseconds; 0 cancels.
-pub(crate) fn hold_next_event(ms: u32) {
-    HOLD_NEXT_EVENT_MS.store(ms, Ordering::Relaxed);
-}
 
 impl NodeEventHandler for Registry {
     fn node_event(&self, event: NodeEvent, nid: NodeId) -> Result {
+        #[cfg(rsh_test)]
         if self.misses(event, nid) {
             pr_info!(
                 "node {}: {} not handled (skip_adding, test only)\n",
@@ -66,17 +55,8 @@ impl NodeEventHandler for Registry {
 /// Applies one node event to every cache, with the registry mutex held.
 fn handle(registry: &Registry, event: NodeEvent, nid: NodeId) -> Result {
     let locked = registry.lock();
-    let hold = HOLD_NEXT_EVENT_MS.swap(0, Ordering::Relaxed);
-    if hold != 0 {
-        pr_info!(
-            "node {}: {}: holding the registry mutex for {} ms (test only)\n",
-            nid.index(),
-            event.name(),
-            hold
-        );
-        msleep(hold);
-        pr_info!("node {}: {}: hold over\n", nid.index(), event.name());
-    }
+    #[cfg(rsh_test)]
+    crate::testing::hold_if_asked(event, nid);
     match event {
         NodeEvent::AddingFirst => {
             if let Err(e) = locked.add_node(nid, true) {
@@ -104,6 +84,7 @@ fn handle(registry: &Registry, event: NodeEvent, nid: NodeId) -> Result {
         NodeEvent::RemovingLast => locked.shrink_all(),
         NodeEvent::RemovedLast => {
             locked.set_has_memory(nid, false);
+            #[cfg(rsh_test)]
             locked.free_node_like_pre_5_12(nid);
         }
         NodeEvent::CancelRemovingLast => {}

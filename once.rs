@@ -3,10 +3,9 @@
 //! Values published once to lock-free readers and kept until their owner goes: the node tables
 //! of caches ([`crate::cache`]) and of stashes ([`crate::percpu`]).
 
-use core::{
-    ptr::NonNull,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+#[cfg(rsh_test)]
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use kernel::prelude::*;
 
 /// A slot that is set at most once with a pinned, boxed value, which then stays there, at the
@@ -83,6 +82,7 @@ impl<T> SetOnceBox<T> {
     ///
     /// No reference that [`SetOnceBox::as_ref`] or [`SetOnceBox::populate`] returned before
     /// may be used after this returns, by any thread: the value may be dropped.
+    #[cfg(rsh_test)]
     pub(crate) unsafe fn take(&self) -> Option<Pin<KBox<T>>> {
         let p = NonNull::new(self.ptr.swap(core::ptr::null_mut(), Ordering::AcqRel))?;
         // SAFETY: A non-null pointer came from `KBox::into_raw` of a pinned value the slot

@@ -5,19 +5,35 @@
 //!
 //! # Locking rules
 //!
-//! Locks, outermost first; a lock is only ever taken with the ones above it held, never the
-//! other way round:
+//! The module's sleeping locks and the kernel's locks around its callbacks, outermost first; a
+//! lock is only ever taken with the ones above it held, never the other way round:
 //!
 //! 1. The kernel's `cpu_hotplug_lock`, then `device_hotplug_lock` and `mem_hotplug_lock`,
 //!    held by the hotplug core around every node notifier call and every CPU hotplug callback
 //!    ([`crate::notifier`]; memory hotplug takes `cpu_hotplug_lock` for reading first).
-//! 2. `Control::kept` ([`crate::control`]): the objects the test controls keep.
+//! 2. Test build only: `KeptObjects::kept` (`control/kept.rs`), the objects the debugfs
+//!    controls keep. The `destroy` control holds it across [`Registry::destroy`]; every other
+//!    control takes it alone.
 //! 3. `Registry::inner`, this module's mutex: the cache list, and the only context in which
 //!    node metadata is published ([`Cache::install_node`]) and `mem_nodes` is written. Creating
-//!    and destroying a cache (with its sysfs directory), handling a node event and handling a
-//!    CPU coming online or going offline each hold it throughout, so none of them interleave.
-//!    Nothing waits for a hotplug lock with it held.
-//! 4. `Node::lists` ([`crate::node`]): a spinlock, innermost, held for list surgery only.
+//!    and destroying a cache (with its sysfs directory, removed before the mutex is released),
+//!    handling a node event and handling a CPU coming online or going offline each hold it
+//!    throughout, so none of them interleave. Nothing waits for a hotplug lock with it held.
+//!    A flush under it (a node losing its last memory, a CPU going offline, a cache
+//!    destroyed) waits for stash flags, sleeping ([`crate::percpu`]).
+//! 4. The allocator's own locks, in the order [`crate::percpu`] and [`crate::node`] give: a
+//!    stash flag, the depot's spinlock, `Node::lists` (a spinlock, innermost).
+//!
+//! Leaf: test build only, `Control::results` (`control/mod.rs`), the benchmark's text; nothing
+//! is taken under it (a benchmark runs into a buffer of its own, then appends).
+//!
+//! The test build's knobs keep to these rules: `hold_event` sleeps with the registry mutex
+//! held, inside the hotplug locks (1, 3); `hold_stash` sleeps holding a stash flag, which fast
+//! paths then go around and flushes wait for (4); `locked_read` and the benchmark's locked
+//! reads wait for `mem_hotplug_lock` with no lock of ours held.
+//!
+//! Contexts: everything above runs in process context. The allocation API is for process
+//! context only ([`crate::cache`]).
 //!
 //! Lock-free paths, and why they are safe:
 //!
@@ -42,6 +58,7 @@ use crate::{
     node::Node,
     sysfs::{is_root_file, CacheDir, RootDir},
 };
+#[cfg(rsh_test)]
 use core::sync::atomic::{AtomicI32, Ordering};
 use kernel::{
     new_mutex,
@@ -83,16 +100,37 @@ pub(crate) struct Registry {
     events: Arc<EventCounts>,
     cache_kind: Arc<SysfsKind<CacheDir>>,
     root: SysfsDir<RootDir>,
+    /// The test build's knobs; nothing in the production build.
+    knobs: TestKnobs,
+}
+
+/// The registry's knobs in the test build (`crate::testing`); an empty struct otherwise.
+struct TestKnobs {
+    /// `reproduce_offline_uaf=1`: free node metadata on `NODE_REMOVED_LAST_MEMORY`.
+    #[cfg(rsh_test)]
     reproduce_uaf: bool,
-    /// TEST ONLY (the `skip_adding` control): a node whose next `NODE_ADDING_FIRST_MEMORY` is
-    /// not handled, as if the module were loaded between it and `NODE_ADDED_FIRST_MEMORY`;
-    /// -1 for none.
+    /// The `skip_adding` control: a node whose next `NODE_ADDING_FIRST_MEMORY` is not
+    /// handled, as if the module were loaded between it and `NODE_ADDED_FIRST_MEMORY`; -1 for
+    /// none.
+    #[cfg(rsh_test)]
     skip_adding: AtomicI32,
+}
+
+impl TestKnobs {
+    /// The knobs as the module parameters set them, every control off.
+    fn new() -> Self {
+        Self {
+            #[cfg(rsh_test)]
+            reproduce_uaf: crate::testing::reproduce_offline_uaf(),
+            #[cfg(rsh_test)]
+            skip_adding: AtomicI32::new(-1),
+        }
+    }
 }
 
 impl Registry {
     /// Creates the registry and `/sys/kernel/<name>/`, with no caches.
-    pub(crate) fn new(name: &CStr, reproduce_uaf: bool) -> Result<Arc<Self>> {
+    pub(crate) fn new(name: &CStr) -> Result<Arc<Self>> {
         let mem_nodes = Arc::new(NodeMask::new(GFP_KERNEL)?, GFP_KERNEL)?;
         let events = Arc::new(EventCounts::new(GFP_KERNEL)?, GFP_KERNEL)?;
         let root_kind = SysfsKind::new(0o444)?;
@@ -113,8 +151,7 @@ impl Registry {
                 events,
                 cache_kind: SysfsKind::new(0o444)?,
                 root,
-                reproduce_uaf,
-                skip_adding: AtomicI32::new(-1),
+                knobs: TestKnobs::new(),
             }),
             GFP_KERNEL,
         )
@@ -209,15 +246,20 @@ impl Registry {
 
     /// TEST ONLY: the next `NODE_ADDING_FIRST_MEMORY` of node `nid` goes unhandled, as if the
     /// module were loaded between it and `NODE_ADDED_FIRST_MEMORY` (see `crate::notifier`).
+    #[cfg(rsh_test)]
     pub(crate) fn skip_next_adding(&self, nid: NodeId) {
-        self.skip_adding.store(nid.as_c_int(), Ordering::Relaxed);
+        self.knobs
+            .skip_adding
+            .store(nid.as_c_int(), Ordering::Relaxed);
     }
 
-    /// Whether `event` for `nid` is the one [`Registry::skip_next_adding`] asked to miss; it
-    /// is missed only once.
+    /// TEST ONLY: whether `event` for `nid` is the one [`Registry::skip_next_adding`] asked to
+    /// miss; it is missed only once.
+    #[cfg(rsh_test)]
     pub(crate) fn misses(&self, event: NodeEvent, nid: NodeId) -> bool {
         event == NodeEvent::AddingFirst
             && self
+                .knobs
                 .skip_adding
                 .compare_exchange(nid.as_c_int(), -1, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
@@ -329,10 +371,11 @@ impl Locked<'_> {
         }
     }
 
-    /// Frees node `nid`'s metadata in every cache if the module was loaded with
-    /// `reproduce_offline_uaf=1` (test only), as SLUB did before Linux 5.12.
+    /// TEST ONLY: frees node `nid`'s metadata in every cache if the module was loaded with
+    /// `reproduce_offline_uaf=1`, as SLUB did before Linux 5.12.
+    #[cfg(rsh_test)]
     pub(crate) fn free_node_like_pre_5_12(&self, nid: NodeId) {
-        if !self.registry.reproduce_uaf {
+        if !self.registry.knobs.reproduce_uaf {
             return;
         }
         for e in self.inner.caches.iter() {

@@ -1,5 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
+// The production module has no caller of the allocation API (`Cache::alloc`, `free`, the fast
+// paths and what only they use): its callers are the test build's controls and benchmark, and
+// kernel code built into the same module. The test build has to be free of dead code on its
+// own (`make test` builds it with CLIPPY=1, warnings as failures).
+#![cfg_attr(
+    not(rsh_test),
+    expect(
+        dead_code,
+        reason = "the allocation API has no caller in the production module"
+    )
+)]
+
 //! rust_slab_hp: a slab cache whose per-node metadata survives memory hot-remove.
 //!
 //! The Rust counterpart of "mm, slub: stop freeing kmem_cache_node structures on node
@@ -9,15 +21,21 @@
 //! without `mem_hotplug_lock` and without the cache mutex, and never touch freed memory.
 //!
 //! - [`registry`]: the cache list, its mutex, and the locking rules of the whole module;
-//! - [`cache`], [`node`], [`slab`]: the allocator;
+//! - [`cache`], [`node`], [`slab`], [`percpu`]: the allocator; [`counters`], [`once`]: what
+//!   lock-free readers read;
 //! - [`notifier`]: what node and CPU hotplug events do; [`ffi::notifier`] and [`ffi::cpuhp`]
 //!   register for them;
-//! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`; [`control`]: debugfs test controls;
+//! - [`sysfs`]: `/sys/kernel/rust_slab_hp/`, the statistics;
 //! - [`ffi`]: everything that touches C.
+//!
+//! That is the production module (`make`). The test build (`make RSH_TEST=1`) adds
+//! `testing`: test-only parameters, debugfs controls (`control/`), the benchmark against SLUB
+//! (`bench`) and KUnit tests; see `testing.rs`.
 
-#[cfg(not(rsh_legacy))]
+#[cfg(all(rsh_test, not(rsh_legacy)))]
 mod bench;
 mod cache;
+#[cfg(all(rsh_test, CONFIG_DEBUG_FS))]
 mod control;
 mod counters;
 mod ffi;
@@ -28,11 +46,12 @@ mod percpu;
 mod registry;
 mod slab;
 mod sysfs;
+#[cfg(rsh_test)]
+mod testing;
 
 use crate::{
     cache::CacheSpec,
-    control::Control,
-    ffi::{cpuhp::CpuNotifier, debugfs::DebugfsDir, notifier::NodeNotifier, param::module_param},
+    ffi::{cpuhp::CpuNotifier, notifier::NodeNotifier, param::module_param},
     registry::Registry,
 };
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -103,15 +122,11 @@ module_param!(CACHES: string(512) = DEFAULT_CACHES,
     name: "caches", validate: validate_caches,
     desc: "Caches to create at load: name:size:align[,...] (default: hp-8, hp-64, hp-256, hp-4096, hp-8192)");
 
-module_param!(REPRODUCE_OFFLINE_UAF: bool = false, name: "reproduce_offline_uaf",
-    desc: "TEST ONLY: reproduce the pre-5.12 SLUB bug: free node metadata when a node loses its last memory, so concurrent stats reads use freed memory (default: off)");
-
-module_param!(STATS_READ_DELAY_MS: uint(1000) = 0, name: "stats_read_delay_ms",
-    desc: "TEST ONLY: stats reads hold each node pointer this many ms before using it, widening the window of a race with offline (0..1000, default: 0)");
-
-/// The module: controls, notifiers and registry, torn down in that order.
+/// The module: (in the test build, its test machinery,) notifiers and registry, torn down in
+/// that order.
 struct RustSlabHp {
-    _control: DebugfsDir<Control>,
+    #[cfg(rsh_test)]
+    _testing: testing::Testing,
     _notifier: Pin<KBox<NodeNotifier<Registry>>>,
     _cpus: Pin<KBox<CpuNotifier<Registry>>>,
     _registry: Arc<Registry>,
@@ -119,17 +134,7 @@ struct RustSlabHp {
 
 impl kernel::Module for RustSlabHp {
     fn init(_module: &'static ThisModule) -> Result<Self> {
-        let reproduce_uaf = REPRODUCE_OFFLINE_UAF.get();
-        if reproduce_uaf {
-            pr_warn!("reproduce_offline_uaf=1: node metadata is FREED on offline; stats reads may use freed memory (test only)\n");
-        }
-        if STATS_READ_DELAY_MS.get() != 0 {
-            pr_warn!(
-                "stats_read_delay_ms={}: stats reads hold node pointers that long (test only)\n",
-                STATS_READ_DELAY_MS.get()
-            );
-        }
-        let registry = Registry::new(c_str!("rust_slab_hp"), reproduce_uaf)?;
+        let registry = Registry::new(c_str!("rust_slab_hp"))?;
         // SLUB's priority (`SLAB_CALLBACK_PRI`): run with the other slab-like users.
         let notifier = KBox::pin_init(NodeNotifier::register(registry.clone(), 1), GFP_KERNEL)?;
         let cpus = KBox::pin_init(CpuNotifier::register(registry.clone())?, GFP_KERNEL)?;
@@ -141,10 +146,12 @@ impl kernel::Module for RustSlabHp {
                 pr_err!("cannot create cache {}: {:?}\n", spec.name.as_str(), e);
             })?;
         }
-        let control = DebugfsDir::new(c_str!("rust_slab_hp"), Control::new(registry.clone())?)?;
+        #[cfg(rsh_test)]
+        let testing = testing::Testing::init(&registry)?;
         pr_info!("loaded: {} caches\n", registry.caches()?.len());
         Ok(Self {
-            _control: control,
+            #[cfg(rsh_test)]
+            _testing: testing,
             _notifier: notifier,
             _cpus: cpus,
             _registry: registry,

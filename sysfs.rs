@@ -14,11 +14,9 @@ use crate::{
     counters::{EventCounts, PerNodeCounter},
     ffi::{
         compat::cstr_bytes,
-        msleep,
         nodes::{nr_node_ids, NodeId, NodeMask},
         notifier::NodeEvent,
-        page::PAGE_SIZE,
-        sysfs::{SysfsBuf, SysfsFiles},
+        sysfs::{SysfsBuf, SysfsFile, SysfsFiles},
     },
     node::{Node, NodeSnapshot},
 };
@@ -84,12 +82,14 @@ pub(crate) struct CacheDir(pub(crate) Arc<Cache>);
 /// Reads one counter of every node of `cache` that has metadata, without locks.
 fn per_node(cache: &Cache, out: &mut SysfsBuf<'_>, f: fn(&NodeSnapshot) -> usize) -> Result {
     let mut values = KVec::with_capacity(nr_node_ids(), GFP_KERNEL)?;
-    let delay_ms = crate::STATS_READ_DELAY_MS.get();
+    #[cfg(rsh_test)]
+    let delay_ms = crate::testing::stats_read_delay_ms();
     cache.for_each_node(|node: &Node| {
+        #[cfg(rsh_test)]
         if delay_ms != 0 {
             // TEST ONLY (`stats_read_delay_ms`): the window a pre-5.12 reader had between
             // `get_node()` and its use, widened so that a concurrent offline falls into it.
-            msleep(delay_ms);
+            crate::ffi::msleep(delay_ms);
         }
         // Never full: one entry per node at most.
         let _ = values.push_within_capacity((node.nid(), f(&node.snapshot()) as u64));
@@ -102,73 +102,108 @@ pub(crate) fn render_objects(cache: &Cache, out: &mut SysfsBuf<'_>) -> Result {
     per_node(cache, out, |s| s.inuse)
 }
 
-impl SysfsFiles for CacheDir {
-    const FILES: &'static [&'static CStr] = &[
-        c_str!("objects"),
-        c_str!("total_objects"),
-        c_str!("slabs"),
-        c_str!("partial"),
-        c_str!("objects_partial"),
-        c_str!("object_size"),
-        c_str!("slab_size"),
-        c_str!("objs_per_slab"),
-        c_str!("order"),
-        c_str!("align"),
-        c_str!("metadata_nodes"),
-        c_str!("metadata_allocs"),
-        c_str!("metadata_reuses"),
-        c_str!("metadata_frees"),
-        c_str!("metadata_bytes"),
-        c_str!("alloc_fallbacks"),
-        c_str!("shrink_freed_slabs"),
-        c_str!("cpu_stashed"),
-    ];
+/// Writes one value and a newline.
+fn one(out: &mut SysfsBuf<'_>, v: usize) -> Result {
+    writeln!(out, "{v}").map_err(|_| EINVAL)
+}
 
-    fn show(&self, file: usize, out: &mut SysfsBuf<'_>) -> Result {
-        let cache = &self.0;
-        let g = cache.geometry();
-        let stats = cache.stats();
-        let one = |out: &mut SysfsBuf<'_>, v: usize| writeln!(out, "{v}").map_err(|_| EINVAL);
-        match file {
-            0 => render_objects(cache, out),
-            1 => per_node(cache, out, |s| s.objects),
-            2 => per_node(cache, out, |s| s.slabs),
-            3 => per_node(cache, out, |s| s.partial),
-            4 => per_node(cache, out, |s| s.partial_inuse),
-            5 => one(out, g.object_size),
-            6 => one(out, g.stride),
-            7 => one(out, g.objects as usize),
-            8 => one(out, g.order as usize),
-            9 => one(out, g.align),
-            10 => write_node_list(out, NodeId::all().filter(|&n| cache.has_node(n))),
-            11 => per_node_counter(out, &stats.meta_allocs),
-            12 => per_node_counter(out, &stats.meta_reuses),
-            13 => per_node_counter(out, &stats.meta_frees),
-            14 => write_each_node(out, |n| {
-                if cache.has_node(n) {
-                    core::mem::size_of::<Node>() as u64
-                } else {
-                    0
-                }
-            }),
-            15 => per_node_counter(out, &stats.fallbacks),
-            16 => per_node_counter(out, &stats.shrunk),
-            17 => one(out, cache.stashed()),
-            _ => Err(EINVAL),
-        }
-    }
+impl SysfsFiles for CacheDir {
+    const FILES: &'static [SysfsFile<Self>] = &[
+        SysfsFile {
+            name: c_str!("objects"),
+            show: |d, out| render_objects(&d.0, out),
+        },
+        SysfsFile {
+            name: c_str!("total_objects"),
+            show: |d, out| per_node(&d.0, out, |s| s.objects),
+        },
+        SysfsFile {
+            name: c_str!("slabs"),
+            show: |d, out| per_node(&d.0, out, |s| s.slabs),
+        },
+        SysfsFile {
+            name: c_str!("partial"),
+            show: |d, out| per_node(&d.0, out, |s| s.partial),
+        },
+        SysfsFile {
+            name: c_str!("objects_partial"),
+            show: |d, out| per_node(&d.0, out, |s| s.partial_inuse),
+        },
+        SysfsFile {
+            name: c_str!("object_size"),
+            show: |d, out| one(out, d.0.geometry().object_size),
+        },
+        SysfsFile {
+            name: c_str!("slab_size"),
+            show: |d, out| one(out, d.0.geometry().stride),
+        },
+        SysfsFile {
+            name: c_str!("objs_per_slab"),
+            show: |d, out| one(out, d.0.geometry().objects as usize),
+        },
+        SysfsFile {
+            name: c_str!("order"),
+            show: |d, out| one(out, d.0.geometry().order as usize),
+        },
+        SysfsFile {
+            name: c_str!("align"),
+            show: |d, out| one(out, d.0.geometry().align),
+        },
+        SysfsFile {
+            name: c_str!("metadata_nodes"),
+            show: |d, out| write_node_list(out, NodeId::all().filter(|&n| d.0.has_node(n))),
+        },
+        SysfsFile {
+            name: c_str!("metadata_allocs"),
+            show: |d, out| per_node_counter(out, &d.0.stats().meta_allocs),
+        },
+        SysfsFile {
+            name: c_str!("metadata_reuses"),
+            show: |d, out| per_node_counter(out, &d.0.stats().meta_reuses),
+        },
+        SysfsFile {
+            name: c_str!("metadata_frees"),
+            show: |d, out| per_node_counter(out, &d.0.stats().meta_frees),
+        },
+        SysfsFile {
+            name: c_str!("metadata_bytes"),
+            show: |d, out| {
+                write_each_node(out, |n| {
+                    if d.0.has_node(n) {
+                        core::mem::size_of::<Node>() as u64
+                    } else {
+                        0
+                    }
+                })
+            },
+        },
+        SysfsFile {
+            name: c_str!("alloc_fallbacks"),
+            show: |d, out| per_node_counter(out, &d.0.stats().fallbacks),
+        },
+        SysfsFile {
+            name: c_str!("shrink_freed_slabs"),
+            show: |d, out| per_node_counter(out, &d.0.stats().shrunk),
+        },
+        SysfsFile {
+            name: c_str!("cpu_stashed"),
+            show: |d, out| one(out, d.0.stashed()),
+        },
+    ];
 }
 
 /// Renders every statistics file of `cache` into a page and drops the text: what reading them
 /// all does (test only: the `locked_read` control).
+#[cfg(rsh_test)]
 pub(crate) fn render_all(cache: &Arc<Cache>) -> Result {
+    use crate::ffi::page::PAGE_SIZE;
     let dir = CacheDir(cache.clone());
     let mut page = KVec::with_capacity(PAGE_SIZE, GFP_KERNEL)?;
     for _ in 0..PAGE_SIZE / 64 {
         page.extend_from_slice(&[0u8; 64], GFP_KERNEL)?;
     }
-    for file in 0..CacheDir::FILES.len() {
-        dir.show(file, &mut SysfsBuf::new(&mut page))?;
+    for file in CacheDir::FILES {
+        (file.show)(&dir, &mut SysfsBuf::new(&mut page))?;
     }
     Ok(())
 }
@@ -176,7 +211,7 @@ pub(crate) fn render_all(cache: &Arc<Cache>) -> Result {
 /// Whether `name` is the name of a file of `/sys/kernel/rust_slab_hp/` itself, which no cache
 /// directory may take.
 pub(crate) fn is_root_file(name: &[u8]) -> bool {
-    RootDir::FILES.iter().any(|f| cstr_bytes(f) == name)
+    RootDir::FILES.iter().any(|f| cstr_bytes(f.name) == name)
 }
 
 /// `/sys/kernel/rust_slab_hp/` itself: node-event counters and the nodes with memory.
@@ -186,22 +221,35 @@ pub(crate) struct RootDir {
 }
 
 impl SysfsFiles for RootDir {
-    // One file per `NodeEvent`, in `NodeEvent::ALL` order, then the node list.
-    const FILES: &'static [&'static CStr] = &[
-        c_str!("node_adding_first_memory"),
-        c_str!("node_added_first_memory"),
-        c_str!("node_cancel_adding_first_memory"),
-        c_str!("node_removing_last_memory"),
-        c_str!("node_removed_last_memory"),
-        c_str!("node_cancel_removing_last_memory"),
-        c_str!("memory_nodes"),
+    // One file per `NodeEvent` (`NodeEvent::ALL`), then the node list.
+    const FILES: &'static [SysfsFile<Self>] = &[
+        SysfsFile {
+            name: c_str!("node_adding_first_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::AddingFirst)),
+        },
+        SysfsFile {
+            name: c_str!("node_added_first_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::AddedFirst)),
+        },
+        SysfsFile {
+            name: c_str!("node_cancel_adding_first_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::CancelAddingFirst)),
+        },
+        SysfsFile {
+            name: c_str!("node_removing_last_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::RemovingLast)),
+        },
+        SysfsFile {
+            name: c_str!("node_removed_last_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::RemovedLast)),
+        },
+        SysfsFile {
+            name: c_str!("node_cancel_removing_last_memory"),
+            show: |d, out| per_node_counter(out, d.events.of(NodeEvent::CancelRemovingLast)),
+        },
+        SysfsFile {
+            name: c_str!("memory_nodes"),
+            show: |d, out| write_node_list(out, d.mem_nodes.iter()),
+        },
     ];
-
-    fn show(&self, file: usize, out: &mut SysfsBuf<'_>) -> Result {
-        match NodeEvent::ALL.get(file) {
-            Some(&event) => per_node_counter(out, self.events.of(event)),
-            None if file == NodeEvent::ALL.len() => write_node_list(out, self.mem_nodes.iter()),
-            None => Err(EINVAL),
-        }
-    }
 }

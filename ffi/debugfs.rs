@@ -20,16 +20,24 @@ use kernel::bindings as debugfs;
 /// The longest command line a write may carry.
 pub(crate) const MAX_LINE: usize = 256;
 
-/// The files of a debugfs directory and what reading and writing them does.
+/// One file of a debugfs directory of `T`: its name, its mode, and what reading and writing it
+/// do.
+pub(crate) struct DebugfsFile<T> {
+    /// The file's name in the directory.
+    pub(crate) name: &'static CStr,
+    /// Its permission bits.
+    pub(crate) mode: u16,
+    /// Renders the file for reading.
+    pub(crate) read: fn(&T, &mut KVec<u8>) -> Result,
+    /// Handles one write of at most [`MAX_LINE`] bytes; `None` for a read-only file, which
+    /// refuses writes with `EINVAL` (root passes the mode bits).
+    pub(crate) write: Option<fn(&T, &[u8]) -> Result>,
+}
+
+/// The files of a debugfs directory.
 pub(crate) trait DebugfsFiles: Send + Sync + Sized + 'static {
-    /// File names and modes; `read` and `write` get the index of the file used.
-    const FILES: &'static [(&'static CStr, u16)];
-
-    /// Handles one write of at most [`MAX_LINE`] bytes to file `file`.
-    fn write(&self, file: usize, input: &[u8]) -> Result;
-
-    /// Renders file `file` for reading.
-    fn read(&self, file: usize, out: &mut KVec<u8>) -> Result;
+    /// Every file, in the order the directory lists them.
+    const FILES: &'static [DebugfsFile<Self>];
 }
 
 /// What a file's `i_private` points to.
@@ -97,13 +105,13 @@ impl<T: DebugfsFiles> DebugfsDir<T> {
             files,
             _data: data,
         };
-        for (file, (fname, mode)) in dir.files.iter().zip(T::FILES) {
+        for (file, spec) in dir.files.iter().zip(T::FILES) {
             // SAFETY: `dentry` is a live directory; `file` lives at a fixed address until the
             // directory is removed in `drop`, which happens before `files` is freed.
             from_err_ptr(unsafe {
                 create_file(
-                    fname,
-                    *mode,
+                    spec.name,
+                    spec.mode,
                     dir.dentry,
                     core::ptr::from_ref(file).cast_mut().cast(),
                     &FopsFor::<T>::FOPS,
@@ -190,10 +198,11 @@ unsafe extern "C" fn write<T: DebugfsFiles>(
         if count == 0 || count > MAX_LINE {
             return Err(EINVAL);
         }
+        let write = T::FILES.get(index).and_then(|f| f.write).ok_or(EINVAL)?;
         let mut line = [0u8; MAX_LINE];
         let user = UserSlice::new(user_ptr(buf.cast_mut().cast()), count);
         user.reader().read_slice(&mut line[..count])?;
-        data.write(index, &line[..count])?;
+        write(data, &line[..count])?;
         Ok(count)
     })();
     match result {
@@ -217,7 +226,10 @@ unsafe extern "C" fn read<T: DebugfsFiles>(
     // SAFETY: Our caller is the VFS with a file of a `DebugfsDir<T>`.
     let (data, index) = unsafe { file_data::<T>(file) };
     let mut text = KVec::new();
-    if let Err(e) = data.read(index, &mut text) {
+    let Some(spec) = T::FILES.get(index) else {
+        return EINVAL.to_errno() as isize;
+    };
+    if let Err(e) = (spec.read)(data, &mut text) {
         return e.to_errno() as isize;
     }
     // SAFETY: `buf`/`count` is the user buffer and `ppos` the file position the VFS passed in;

@@ -12,11 +12,15 @@
 
 pub(crate) mod compat;
 pub(crate) mod cpuhp;
+// The test build's: the controls' files, `get_online_mems()`'s wait, and the benchmark's SLUB
+// caches and kernel threads.
+#[cfg(all(rsh_test, CONFIG_DEBUG_FS))]
 pub(crate) mod debugfs;
+#[cfg(rsh_test)]
 pub(crate) mod hotplug;
-#[cfg(not(rsh_legacy))]
+#[cfg(all(rsh_test, not(rsh_legacy)))]
 pub(crate) mod kmem;
-#[cfg(not(rsh_legacy))]
+#[cfg(all(rsh_test, not(rsh_legacy)))]
 pub(crate) mod kthread;
 pub(crate) mod nodes;
 pub(crate) mod notifier;
@@ -29,6 +33,7 @@ use kernel::ffi::c_int;
 
 /// Sleeps for at least `ms` milliseconds (`msleep()`); may only be called where sleeping is
 /// allowed.
+#[cfg(rsh_test)]
 pub(crate) fn msleep(ms: u32) {
     // SAFETY: `msleep` has no preconditions beyond process context, which every caller of this
     // module's sleeping paths (sysfs `show`, debugfs `write`, the blocking node notifier)
@@ -68,6 +73,7 @@ pub(crate) fn might_sleep_at(file: &'static str, line: u32) {
 }
 
 /// Whether the current task may administer the system (`capable(CAP_SYS_ADMIN)`).
+#[cfg(all(rsh_test, CONFIG_DEBUG_FS))]
 pub(crate) fn capable_sys_admin() -> bool {
     // SAFETY: `capable` only inspects the current task's credentials.
     unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
@@ -99,8 +105,8 @@ pub(crate) fn current_cpu() -> usize {
 }
 
 /// Whether CPU `cpu` is online (`cpu_online()`); the answer may change right after.
-// Only the benchmark, which needs 7.x, asks.
-#[cfg(not(rsh_legacy))]
+// Only the benchmark (the test build, on 7.x) asks.
+#[cfg(all(rsh_test, not(rsh_legacy)))]
 pub(crate) fn cpu_online(cpu: usize) -> bool {
     let bits = usize::BITS as usize;
     let words = core::mem::size_of::<bindings::cpumask>() / core::mem::size_of::<usize>();

@@ -3,8 +3,8 @@
 //! Read-only sysfs directories backed by Rust data.
 //!
 //! The kernel's Rust has no kobject abstraction; this is the smallest safe one the statistics
-//! need: a directory owns a `T`, and reading one of its files calls `T::show` with the file's
-//! index. The kernfs core drains running `show` calls when a directory is removed, so `T` is
+//! need: a directory owns a `T`, and reading one of its files calls that file's `show` from
+//! `T::FILES`. The kernfs core drains running `show` calls when a directory is removed, so `T` is
 //! never used after [`SysfsDir`] is dropped, even with the file still open in user space.
 
 use super::page::PAGE_SIZE;
@@ -21,6 +21,7 @@ pub(crate) struct SysfsBuf<'a> {
 impl<'a> SysfsBuf<'a> {
     /// An empty text in `buf` (a page, for what sysfs would show); for the benchmark and the
     /// test controls.
+    #[cfg(rsh_test)]
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
         Self { buf, len: 0 }
     }
@@ -36,14 +37,19 @@ impl fmt::Write for SysfsBuf<'_> {
     }
 }
 
-/// The files of one kind of sysfs directory and how to render them.
-pub(crate) trait SysfsFiles: Send + Sync + Sized + 'static {
-    /// File names; `show` gets the index of the file that is read.
-    const FILES: &'static [&'static CStr];
-
-    /// Renders file `file` into `out`. Runs in process context, concurrently with anything
+/// One file of a kind of sysfs directory: its name and what reading it shows.
+pub(crate) struct SysfsFile<T> {
+    /// The file's name in the directory.
+    pub(crate) name: &'static CStr,
+    /// Renders the file into `out`. Runs in process context, concurrently with anything
     /// (including memory hotplug), and must not block on it.
-    fn show(&self, file: usize, out: &mut SysfsBuf<'_>) -> Result;
+    pub(crate) show: fn(&T, &mut SysfsBuf<'_>) -> Result,
+}
+
+/// The files of one kind of sysfs directory.
+pub(crate) trait SysfsFiles: Send + Sync + Sized + 'static {
+    /// Every file, in the order the directory lists them.
+    const FILES: &'static [SysfsFile<Self>];
 }
 
 /// A sysfs attribute and the index of its file in [`SysfsFiles::FILES`].
@@ -110,10 +116,10 @@ impl<T: SysfsFiles> SysfsKind<T> {
         // one static class, as `sysfs_attr_init()` does for a dynamic attribute.
         #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
         let key = ATTR_KEY.0.get();
-        for (index, name) in T::FILES.iter().enumerate() {
+        for (index, file) in T::FILES.iter().enumerate() {
             // SAFETY: All-zero is a valid `struct attribute` (no name, no mode, no key).
             let mut attr: bindings::attribute = unsafe { core::mem::zeroed() };
-            attr.name = name.as_char_ptr();
+            attr.name = file.name.as_char_ptr();
             attr.mode = mode;
             #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
             {
@@ -294,7 +300,10 @@ unsafe extern "C" fn show<T: SysfsFiles>(
     // SAFETY: sysfs hands `show` a buffer of `PAGE_SIZE` bytes that nothing else touches.
     let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
     let mut out = SysfsBuf { buf: page, len: 0 };
-    match inner.data.show(index, &mut out) {
+    let Some(file) = T::FILES.get(index) else {
+        return EINVAL.to_errno() as isize;
+    };
+    match (file.show)(&inner.data, &mut out) {
         // `len <= PAGE_SIZE`.
         Ok(()) => out.len as isize,
         Err(e) => e.to_errno() as isize,

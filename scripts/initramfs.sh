@@ -15,6 +15,11 @@ echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 cp /bin/busybox "$root/bin/busybox"
 cp "$TOP/rust_slab_hp.ko" "$root/lib/modules/"
+# The production build, where `make test` built one for this kernel (production_module).
+if [ -f "$BUILD/ko/$KERNEL/rust_slab_hp.ko" ]; then
+	mkdir -p "$root/lib/modules/production"
+	cp "$BUILD/ko/$KERNEL/rust_slab_hp.ko" "$root/lib/modules/production/"
+fi
 # The kernel's own modules the tests load with modprobe (the VM's init runs depmod), with the
 # modules they depend on. A stock kernel's come from its modules package (rsh-modules, see
 # scripts/debian-kernel.sh), compressed: busybox's modprobe gets them uncompressed.

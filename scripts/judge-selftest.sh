@@ -99,3 +99,5 @@ check skip-splat fail "a kernel report in a skipped test fails it" "not ok - fak
 fake console-no-done 0 "$K2" "$(echo "$C2" | sed '$d')"
 check console-no-done fail "'# done' on the KTAP line without the guest's end marker in the console fails" \
 	"not ok - fake: vm-end"
+fake kunit-case 0 "$(echo "$K2" | sed 's/^ok 1 a/# KUNIT ok s.good\n# KUNIT not ok s.bad\nok 1 a/')" "$C2"
+check kunit-case fail "a failed KUnit case fails the run, a passed one counts" "not ok - fake: kunit: s.bad" "PASS kunit: s.good"

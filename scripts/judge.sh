@@ -93,6 +93,18 @@ while IFS= read -r line; do
 	fi
 done <"$dir/ktap.txt"
 
+# KUnit cases the `kunit` test ran, one diagnostic line each ("# KUNIT ok <suite>.<case>"):
+# results of their own.
+while read -r verdict case; do
+	case $verdict in
+	"") ;;
+	ok) report PASS "kunit: $case" ;;
+	*) report FAIL "kunit: $case" "KUnit case failed (its log is in the kunit test's diagnostics)" ;;
+	esac
+done <<EOT
+$(sed -n -e 's/^# KUNIT ok \([^ ]*\).*/ok \1/p' -e 's/^# KUNIT not ok \([^ ]*\).*/fail \1/p' "$dir/ktap.txt")
+EOT
+
 outside=$(awk -F'\t' '$1 == "BADCOUNT" && $2 == "<outside any test>" { print $3 }' "$dir/splats")
 if [ -n "$outside" ]; then
 	report FAIL "kernel-log" "$outside kernel report(s) outside any test"

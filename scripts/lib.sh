@@ -69,13 +69,14 @@ run_logged() {
 	say "  done: $label in $(($(date +%s) - start))s"
 }
 
-# Builds rust_slab_hp.ko against the harness kernel of $KERNEL and $PROFILE, with the log in
+# Builds the test build of rust_slab_hp.ko (RSH_TEST=1: the controls the VM's tests drive)
+# against the harness kernel of $KERNEL and $PROFILE, with the log in
 # build/logs/module-<name>.log and its last lines shown on failure.
 #   build_module <name> [make arguments...]
 build_module() {
 	_log=$LOGS/module-$1.log
 	shift
-	make -C "$TOP" -s modules KDIR="$(kernel_dir)" "$@" >"$_log" 2>&1 || {
+	make -C "$TOP" -s modules KDIR="$(kernel_dir)" RSH_TEST=1 "$@" >"$_log" 2>&1 || {
 		tail -n 30 "$_log" >&2
 		die "module build failed"
 	}

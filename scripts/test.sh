@@ -84,23 +84,42 @@ for k in $KERNELS; do
 		;;
 	esac
 	kdir=$(kernel_dir "$k" debug)
-	log=$LOGS/module-$k.log
-	# One build, with clippy: every lint and compiler warning is a failure.
-	if make -C "$TOP" -s clean KDIR="$kdir" >/dev/null 2>&1 &&
-		make -C "$TOP" modules KDIR="$kdir" CLIPPY=1 >"$log" 2>&1; then
-		record PASS "$k: module build"
-		# rustc and clippy warnings start lines; objtool's follow the object's name.
-		if grep -qE '^warning|: warning' "$log"; then
-			record FAIL "$k: module build has no warnings (CLIPPY=1)"
-			grep -E -A6 '^warning|: warning' "$log" | head -n 40 | sed 's/^/    /'
+	# Both builds, with clippy: every lint and compiler warning is a failure. The production
+	# module (`make`) is kept in build/ko/<kernel>/ for the VM's production_module test; the
+	# test build (`make RSH_TEST=1`), which every other test loads, stays in the tree.
+	built=1
+	for b in production test; do
+		log=$LOGS/module-$k-$b.log
+		flags=
+		[ $b = production ] || flags=RSH_TEST=1
+		if make -C "$TOP" -s clean KDIR="$kdir" >/dev/null 2>&1 &&
+			make -C "$TOP" modules KDIR="$kdir" CLIPPY=1 $flags >"$log" 2>&1; then
+			record PASS "$k: module build ($b)"
+			# rustc and clippy warnings start lines; objtool's follow the object's name.
+			if grep -qE '^warning|: warning' "$log"; then
+				record FAIL "$k: module build ($b) has no warnings (CLIPPY=1)"
+				grep -E -A6 '^warning|: warning' "$log" | head -n 40 | sed 's/^/    /'
+			else
+				record PASS "$k: module build ($b) has no warnings (CLIPPY=1)"
+			fi
 		else
-			record PASS "$k: module build has no warnings (CLIPPY=1)"
+			record FAIL "$k: module build ($b)" "last lines of $log:"
+			tail -n 30 "$log" | sed 's/^/    /'
+			built=0
+			break
 		fi
-	else
-		record FAIL "$k: module build" "last lines of $log:"
-		tail -n 30 "$log" | sed 's/^/    /'
-		continue
-	fi
+		if [ $b = production ]; then
+			mkdir -p "$BUILD/ko/$k"
+			cp "$TOP/rust_slab_hp.ko" "$BUILD/ko/$k/rust_slab_hp.ko"
+			if why=$("$TOP/scripts/check-production.sh" "$BUILD/ko/$k/rust_slab_hp.ko"); then
+				record PASS "$k: production module has no test machinery"
+			else
+				record FAIL "$k: production module has no test machinery"
+				echo "$why" | sed 's/^/    /'
+			fi
+		fi
+	done
+	[ $built = 1 ] || continue
 	prep_wait
 	for s in $(suites_for "$k"); do
 		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200} rsh.fuzz_iterations=${RSH_FUZZ_ITERATIONS:-10000}"

@@ -85,6 +85,8 @@ fi
 # KASAN reports every error, not only the first of the boot: after a test's announced report
 # (uaf_buggy) the rest of the boot is still checked.
 ! grep -q '^CONFIG_KASAN=y' "$KDIR/.config" || append="kasan_multi_shot $append"
+# KUnit suites run when the kunit test asks (through debugfs), not at every module load.
+! grep -q '^CONFIG_KUNIT=y' "$KDIR/.config" || append="kunit.autorun=0 $append"
 args+=(-kernel "$image" -initrd "$out/initramfs.cpio"
 	-append "console=ttyS0 movable_node panic=-1 printk.time=1 no_timer_check rsh.suite=$suite $append"
 	-serial "file:$out/console.log" -serial "file:$out/ktap.log" -monitor none)
