@@ -13,7 +13,7 @@
  *                   after it (migration, a signal).
  *   module_init     rust_slab_hp.rs RustSlabHp::init: NodeNotifier::register, then
  *                   Registry::sync_nodes, then the cache of `caches=`; then the debugfs control
- *                   (control.rs Control::run, one command at a time under Control::kept):
+ *                   (control/mod.rs Control::run, one command at a time):
  *                   create and destroy of a second cache, and `alloc`, whose Cache::alloc_any
  *                   loads node pointers without a lock and uses them. The module may load at
  *                   any point of the hotplug process: between NODE_ADDING and NODE_ADDED, or
@@ -426,7 +426,7 @@ inline destroy(c) {
 }
 
 /*
- * control.rs `alloc <cache> any 1`: Registry::find under the mutex (its Arc keeps the cache),
+ * control/kept.rs `alloc <cache> any 1`: Registry::find under the mutex (its Arc keeps the cache),
  * then cache.rs Cache::alloc_any without a lock: for each node of nodes_near (mem_nodes, read
  * without the mutex) self.node(nid) (an acquire load), then node.alloc(g) (Node::lists.lock():
  * uses the Node).
@@ -465,7 +465,7 @@ inline alloc_any(c) {
 	fi
 }
 
-/* rust_slab_hp.rs RustSlabHp::init, then the debugfs control (control.rs Control::run). */
+/* rust_slab_hp.rs RustSlabHp::init, then the debugfs control (control/mod.rs Control::run). */
 proctype module_init() {
 	byte c, nid, o, a, ret;
 	printf("MSG module: Registry::new\n");
