@@ -29,7 +29,6 @@ pub(crate) mod param;
 pub(crate) mod sysfs;
 
 use kernel::bindings;
-use kernel::ffi::c_int;
 
 /// Sleeps for at least `ms` milliseconds (`msleep()`); may only be called where sleeping is
 /// allowed.
@@ -67,7 +66,7 @@ pub(crate) fn might_sleep_at(file: &'static str, line: u32) {
     #[cfg(CONFIG_DEBUG_ATOMIC_SLEEP)]
     if file.ends_with('\0') {
         // SAFETY: `file` is a static, NUL-terminated string (checked just above).
-        unsafe { bindings::__might_sleep(file.as_ptr().cast(), line as c_int) };
+        unsafe { bindings::__might_sleep(file.as_ptr().cast(), line as kernel::ffi::c_int) };
     }
     let _ = (file, line);
 }
@@ -76,7 +75,7 @@ pub(crate) fn might_sleep_at(file: &'static str, line: u32) {
 #[cfg(all(rsh_test, CONFIG_DEBUG_FS))]
 pub(crate) fn capable_sys_admin() -> bool {
     // SAFETY: `capable` only inspects the current task's credentials.
-    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as c_int) }
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as kernel::ffi::c_int) }
 }
 
 /// The CPU this runs on, or ran on a moment ago (`raw_smp_processor_id()`): the task may

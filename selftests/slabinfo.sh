@@ -11,10 +11,10 @@
 . /selftests/lib.sh
 SI=rsh-slabinfo
 PAGE=4096 # x86_64; the tool's -T prints the page size it uses, checked below
-out=/tmp/si.out err=/tmp/si.err fifo=/tmp/si.fifo stop=/tmp/si.stop
+out=/tmp/si.out err=/tmp/si.err fifo=/tmp/si.fifo
 pids=""
 cleanup() {
-	touch $stop
+	[ ! -d $STRESS ] || touch $STRESS/stop
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 }
@@ -437,14 +437,17 @@ row per_s && set -- $R && expect_eq "$1 $2 $3" "per_s 0.0 0.0" "totals rate"
 # --- Caches created and destroyed while the tool refreshes as fast as it can: every refresh
 # completes, what vanishes is reported (also between listing a cache and reading it), never
 # an error.
-rm -f $stop
-stress_churner $stop si 0 &
+rm -rf $STRESS && mkdir -p $STRESS
+stress_churner churner si 0 &
 pids="$pids $!"
 rc=0
 $SI -w 0 -c 60 -B >$out 2>$err || rc=$?
-touch $stop
+touch $STRESS/stop
 wait
 pids=""
+# The churner really churned: caches were created and destroyed while the tool ran.
+grep -c '^create ok$' $STRESS/churner.log >/tmp/si.n || true
+[ "$(cat /tmp/si.n)" -ge 3 ] || fail "the churner created $(cat /tmp/si.n) caches: $(sort $STRESS/churner.log | uniq -c | tr '\n' ';')"
 expect_eq "$rc" 0 "exit status under cache churn ($(cat $err))"
 [ ! -s $err ] || fail "stderr under cache churn: $(cat $err)"
 count '^== refresh ' && expect_eq "$C" 60 "refreshes under cache churn"
