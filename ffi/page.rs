@@ -2,9 +2,16 @@
 
 //! Slab memory from the buddy allocator.
 
-use super::nodes::{NodeId, NodeState};
+use super::{
+    generated,
+    nodes::{NodeId, NodeState},
+};
 use core::ptr::NonNull;
-use kernel::{bindings, ffi::c_int, prelude::*};
+use kernel::{
+    bindings,
+    ffi::{c_int, c_ulong},
+    prelude::*,
+};
 
 // Slab memory must stay addressable through the direct map for as long as the slab lives; the
 // allocation flags below never ask for highmem, and `kmap_local_page()` of a lowmem page is
@@ -108,6 +115,42 @@ impl Pages {
     pub(crate) fn order(&self) -> u32 {
         u32::from(self.order)
     }
+
+    /// Sets the private word of the block's first page (`set_page_private()`), which
+    /// [`page_state`] reads back for any address in that page; 0 clears it. The page allocator
+    /// leaves the word to the block's owner and clears it when the block comes back.
+    pub(crate) fn set_private(&self, private: usize) {
+        // SAFETY: `page` is the first page of a block we own (type invariants), whose private
+        // word is ours to write.
+        unsafe { generated::rsh_page_set_private(self.page.as_ptr(), private as c_ulong) };
+    }
+
+    /// Gives the block up for good, without freeing it: memory that may still be in use
+    /// somewhere (a slab with objects allocated, or abandoned after a corruption). kmemleak is
+    /// told it is not a leak, so its scans keep quiet about it.
+    pub(crate) fn leak(self) {
+        kmemleak::not_leak(self.addr);
+        core::mem::forget(self);
+    }
+}
+
+/// The private word and the node of the page that holds kernel address `addr`, if `addr` is in
+/// the direct map (`virt_addr_valid()`); `None` for any other value (user, vmalloc, module or
+/// stack addresses, non-canonical values, null).
+///
+/// Reads only the page's `struct page`, which exists for every direct-mapped address: never
+/// the memory at `addr`, so no value of `addr` can make it fault or trip KASAN or KFENCE.
+pub(crate) fn page_state(addr: usize) -> Option<(usize, NodeId)> {
+    let mut private: c_ulong = 0;
+    let mut nid: c_int = 0;
+    // SAFETY: `rsh_page_state` accepts any address (it checks it with `virt_addr_valid()` before
+    // looking up its page) and writes the two out-parameters, valid locals, only.
+    let mapped = unsafe { generated::rsh_page_state(addr as c_ulong, &mut private, &mut nid) };
+    if !mapped {
+        return None;
+    }
+    let nid = u64::try_from(nid).ok().and_then(NodeId::new)?;
+    Some((private as usize, nid))
 }
 
 /// `alloc_pages_node()`: exported on 7.x; an inline wrapper of `__alloc_pages_noprof()` on 6.12.
@@ -183,6 +226,16 @@ mod kmemleak {
             )
         };
         let _ = (addr, size);
+    }
+
+    /// Tells kmemleak that the block at `addr` is given up on purpose (`kmemleak_not_leak()`).
+    pub(super) fn not_leak(addr: NonNull<u8>) {
+        #[cfg(CONFIG_DEBUG_KMEMLEAK)]
+        // SAFETY: `addr` was registered by `alloc` above and is never freed now.
+        unsafe {
+            crate::ffi::generated::kmemleak_not_leak(addr.as_ptr().cast())
+        };
+        let _ = addr;
     }
 
     pub(super) fn free(addr: NonNull<u8>) {
