@@ -42,7 +42,7 @@ use crate::{
     node::Node,
     once::SetOnceBox,
     percpu::{LockedStash, Stash, Stashes, STASH_MAX},
-    slab::{self, Geometry, Slab},
+    slab::{self, FreelistOrder, Geometry, Slab, SlabKeys},
 };
 use core::{
     ptr::NonNull,
@@ -176,6 +176,12 @@ impl Object {
     /// Gives the object up without freeing it, when it cannot be freed: its slab then stays
     /// allocated for good (and the cache reports it when destroyed).
     pub(crate) fn leak(self) {}
+
+    /// Gives the object up as a raw pointer, for code that keeps pointers rather than
+    /// [`Object`]s (as C does); [`Cache::free_raw`] takes it back.
+    pub(crate) fn into_raw(self) -> NonNull<u8> {
+        self.ptr
+    }
 }
 
 /// Counters of a cache beyond what its nodes count.
@@ -202,6 +208,8 @@ pub(crate) struct Cache {
     mem_nodes: Arc<NodeMask>,
     order: Arc<NodeOrder>,
     stats: CacheStats,
+    /// The order in which new slabs hand out their objects.
+    freelist_order: FreelistOrder,
 }
 
 /// Makes cache ids unique for the life of the module, so objects and slabs can tell whether
@@ -220,7 +228,8 @@ impl Cache {
         mem_nodes: Arc<NodeMask>,
         order: Arc<NodeOrder>,
     ) -> Result<Arc<Self>> {
-        let geometry = Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?;
+        let geometry =
+            Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?.with_keys(SlabKeys::random());
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
             nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
@@ -230,6 +239,7 @@ impl Cache {
                 spec: *spec,
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 stashes: Stashes::new(&geometry)?,
+                freelist_order: FreelistOrder::new(&geometry)?,
                 geometry,
                 nodes,
                 mem_nodes,
@@ -438,7 +448,12 @@ impl Cache {
     /// from `home` instead.
     fn new_slab(&self, home: Option<NodeId>) -> Result<(Slab, &Node)> {
         let g = &self.geometry;
-        let slab = Slab::new(Pages::alloc(Placement::Any, g.order)?, g, self.id)?;
+        let slab = Slab::new(
+            Pages::alloc(Placement::Any, g.order)?,
+            g,
+            self.id,
+            &self.freelist_order,
+        )?;
         if let Some(node) = self.node(slab.nid()) {
             return Ok((slab, node));
         }
@@ -449,7 +464,7 @@ impl Cache {
             }
             let Some(node) = self.node(nid) else { continue };
             if let Ok(pages) = Pages::alloc(Placement::Exact(nid), g.order) {
-                return Ok((Slab::new(pages, g, self.id)?, node));
+                return Ok((Slab::new(pages, g, self.id, &self.freelist_order)?, node));
             }
         }
         Err(ENOMEM)
@@ -577,7 +592,12 @@ impl Cache {
             return Ok(self.object(p));
         }
         drop(s);
-        let slab = Slab::new(Pages::alloc(Placement::Exact(nid), g.order)?, g, self.id)?;
+        let slab = Slab::new(
+            Pages::alloc(Placement::Exact(nid), g.order)?,
+            g,
+            self.id,
+            &self.freelist_order,
+        )?;
         self.take_from_new_slab(ns, node, slab)
     }
 
@@ -720,7 +740,7 @@ impl Cache {
             return Ok(self.object(ptr));
         }
         let pages = Pages::alloc(Placement::Exact(nid), g.order)?;
-        self.add_slab(node, Slab::new(pages, g, self.id)?)
+        self.add_slab(node, Slab::new(pages, g, self.id, &self.freelist_order)?)
     }
 
     /// Allocates anywhere: a partial slab first, the CPU's node's then the others' by distance,
@@ -761,6 +781,56 @@ impl Cache {
             Ok(()) => Ok(()),
             Err(e) => Err((e, obj)),
         }
+    }
+
+    /// Frees the object at `ptr`, given back as a raw pointer ([`Object::into_raw`]), the way
+    /// `kmem_cache_free()` takes pointers from C: whatever `ptr` is, it is checked to be an
+    /// object of one of this cache's slabs before anything at its address is read or written,
+    /// under its node's lock. A pointer that is not (null, another cache's object or another
+    /// allocator's memory, any address outside the direct map, a slab's header, an object's
+    /// interior, a slab already given back), or that its slab knows is free (SLUB's "double
+    /// free or corruption" check), is refused with `EINVAL` and reported in one line; nothing
+    /// changes.
+    ///
+    /// Raw frees take the node lock: the fast path's stashes only ever hold [`Object`]s.
+    ///
+    /// # Safety
+    ///
+    /// If `ptr` is an object of this cache, it must not be free, except as its slab's most
+    /// recently freed object (that double free is caught); an allocated object is given up.
+    /// Any other value is safe.
+    pub(crate) unsafe fn free_raw(&self, ptr: NonNull<u8>) -> Result {
+        ffi::might_sleep!();
+        let g = &self.geometry;
+        let node = slab::marked_node(ptr.as_ptr() as usize, g).and_then(|nid| self.node(nid));
+        let result = match node {
+            // SAFETY: Forwarded from our own safety requirements.
+            Some(node) => unsafe { node.free_raw(ptr.as_ptr(), g, self.id) },
+            None => Err(slab::BadFree::NotSlab),
+        };
+        result.map_err(|bad| {
+            pr_err!(
+                "{}: {}: free refused\n",
+                self.name().as_str(),
+                bad.describe()
+            );
+            Error::from(bad)
+        })
+    }
+
+    /// TEST ONLY (the `corrupt_freeptr` control): overwrites the first word of the free object
+    /// at `ptr` with `value`, as a use-after-free write would, where the object keeps its free
+    /// pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be an object of one of this cache's slabs, which must stay live until this
+    /// returns; nobody may use the object meanwhile.
+    #[cfg(rsh_test)]
+    pub(crate) unsafe fn scribble_free_object(&self, ptr: NonNull<u8>, value: usize) {
+        // SAFETY: By the safety requirements `ptr` is a pointer-aligned object of a live slab
+        // (every object is aligned to at least a pointer) that nobody uses.
+        unsafe { ptr.as_ptr().cast::<usize>().write(value) };
     }
 
     /// The object's bytes, for its owner to fill and check; `EINVAL` for another cache's

@@ -17,7 +17,7 @@
 
 use crate::{
     ffi::nodes::NodeId,
-    slab::{Geometry, Slab, SlabDrain, SlabLists, SlabState},
+    slab::{BadFree, Geometry, Slab, SlabDrain, SlabLists, SlabState},
 };
 use core::{
     ptr::NonNull,
@@ -168,7 +168,7 @@ impl Node {
         out: &mut [*mut u8],
     ) -> usize {
         let mut lists = self.lists.lock();
-        lists.add(slab);
+        lists.add(slab, g);
         let mut d = Delta::default();
         d.change(g, SlabState::Absent, SlabState::Partial(0));
         let n = lists.alloc_many(g, out, |b, a| d.change(g, b, a));
@@ -183,23 +183,29 @@ impl Node {
     /// `obj` must be a live object of cache `cache_id` (geometry `g`) from a slab of this node.
     pub(crate) unsafe fn free(&self, obj: NonNull<u8>, g: &Geometry, cache_id: u64) -> Result {
         // SAFETY: Forwarded from our own safety requirements.
-        unsafe { self.free_many(&[obj.as_ptr()], g, cache_id) }
+        Ok(unsafe { self.free_many(&[obj.as_ptr()], g, cache_id) }?)
     }
 
     /// Frees every object of `objs` under one lock; empty slabs beyond [`MIN_PARTIAL`] go back
     /// to the page allocator once the lock is dropped. Stops at the first object that is not
-    /// one of this cache's (`EINVAL`), leaving it and the rest allocated.
+    /// an allocated one of this cache's, leaving it and the rest allocated, and says why.
     ///
     /// # Safety
     ///
     /// Every pointer of `objs` must be a distinct live object of cache `cache_id` (geometry
     /// `g`) from a slab of this node.
-    pub(crate) unsafe fn free_many(&self, objs: &[*mut u8], g: &Geometry, cache_id: u64) -> Result {
+    pub(crate) unsafe fn free_many(
+        &self,
+        objs: &[*mut u8],
+        g: &Geometry,
+        cache_id: u64,
+    ) -> core::result::Result<(), BadFree> {
         let mut released = SlabDrain::new();
         let result = {
             let mut lists = self.lists.lock();
             let mut d = Delta::default();
-            // SAFETY: Forwarded from our own safety requirements.
+            // SAFETY: Forwarded from our own safety requirements, which are stronger than
+            // `SlabLists::free_many`'s.
             let r = unsafe {
                 lists.free_many(objs, g, cache_id, MIN_PARTIAL, &mut released, |b, a| {
                     d.change(g, b, a)
@@ -213,11 +219,51 @@ impl Node {
         result
     }
 
+    /// Frees the object at `p`, a pointer given back from outside whatever its value, once the
+    /// lock is held and it is found to be an allocated object of cache `cache_id` (geometry
+    /// `g`) in a slab of this node; otherwise refuses it, changing nothing, and says why.
+    ///
+    /// # Safety
+    ///
+    /// If `p` is an object of a slab of cache `cache_id` on this node, it must not be a free
+    /// object other than the head of its slab's freelist (what the checks catch); an allocated
+    /// object is given up by its owner.
+    pub(crate) unsafe fn free_raw(
+        &self,
+        p: *mut u8,
+        g: &Geometry,
+        cache_id: u64,
+    ) -> core::result::Result<(), BadFree> {
+        let mut released = SlabDrain::new();
+        let result = {
+            let mut lists = self.lists.lock();
+            let mut d = Delta::default();
+            // SAFETY: Forwarded from our own safety requirements.
+            let r = unsafe {
+                lists.free_raw(
+                    p,
+                    g,
+                    cache_id,
+                    self.nid,
+                    MIN_PARTIAL,
+                    &mut released,
+                    |b, a| d.change(g, b, a),
+                )
+            };
+            d.apply(&self.stats);
+            r
+        };
+        drop(released);
+        result
+    }
+
     /// Gives every empty slab back to the page allocator; returns how many.
     pub(crate) fn shrink(&self, g: &Geometry) -> usize {
         let (drain, n) = {
             let mut lists = self.lists.lock();
-            let (drain, n) = lists.take_empty();
+            let (drain, n, lost) = lists.take_empty();
+            bump(&self.stats.inuse, -(lost as isize));
+            bump(&self.stats.partial_inuse, -(lost as isize));
             bump(&self.stats.partial, -(n as isize));
             bump(&self.stats.slabs, -(n as isize));
             bump(&self.stats.objects, -((n * g.objects as usize) as isize));

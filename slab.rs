@@ -13,10 +13,33 @@
 //!
 //! Everything here runs under the lock of the node whose lists hold the slab
 //! ([`crate::node::Node`]); this file only knows lists, not locks.
+//!
+//! # Hardening
+//!
+//! SLUB's protections of its own metadata apply to our slabs, each where the kernel has it:
+//!
+//! - `CONFIG_SLAB_FREELIST_HARDENED`: a free pointer is stored as the pointer XOR a per-cache
+//!   random key XOR the byte-swapped address it is stored at (`freelist_ptr_encode()`), so a
+//!   use-after-free write or a leak of one free object's contents gives an attacker neither a
+//!   usable pointer nor the key. Every pointer read back is checked before it is followed: it
+//!   must be the end of the list or an object of the same slab, and the list must hold as many
+//!   objects as the slab's count says. A bad one is reported once (one line), the rest of that
+//!   slab's freelist is abandoned (its objects stay counted as in use, never handed out) and
+//!   nothing it points to is touched.
+//! - `CONFIG_SLAB_FREELIST_RANDOM`: a new slab's freelist follows a per-cache random
+//!   permutation of its objects, entered at a random position per slab ([`FreelistOrder`],
+//!   SLUB's `cache_random_seq` and `shuffle_freelist()`).
+//! - Always: a pointer given back to the cache is refused unless it is an object of one of
+//!   its slabs (the slab's first page carries the cache's random mark in `page->private` while
+//!   the slab is on its node's lists, checked before the slab is read; then its header's cache
+//!   id and the object boundary), and unless it is allocated: a pointer that is its slab's
+//!   freelist head (SLUB's "double free or corruption" check) or in a slab with nothing
+//!   allocated is a double free ([`BadFree`]).
 
 use crate::ffi::{
+    self,
     nodes::NodeId,
-    page::{Pages, PAGE_SIZE},
+    page::{page_state, Pages, PAGE_SIZE},
 };
 use core::{mem::ManuallyDrop, num::NonZeroUsize, ptr::NonNull};
 use kernel::prelude::*;
@@ -48,6 +71,45 @@ pub(crate) struct Geometry {
     /// shift rather than a division (SLUB's `reciprocal_divide()` in `obj_to_index()`); 0
     /// where that would not be exact (see [`Geometry::index_of`]).
     recip: u64,
+    /// The cache's secrets for its free pointers and slab pages.
+    keys: SlabKeys,
+}
+
+/// A cache's random secrets: the key of its stored free pointers and the mark of its slabs'
+/// pages. Both stay in the cache's own memory and the pages' `struct page`, never in an object.
+#[derive(Clone, Copy)]
+pub(crate) struct SlabKeys {
+    /// XORed into every stored free pointer (SLUB's `s->random`); unused without
+    /// `CONFIG_SLAB_FREELIST_HARDENED`.
+    freeptr: usize,
+    /// What a slab's first page holds in `page->private` while the slab is on its node's
+    /// lists; never 0, which is an unmarked page.
+    mark: usize,
+}
+
+impl SlabKeys {
+    /// Keys that mark nothing: a geometry for checking a layout only. A pointer given back to
+    /// a cache with these keys is never taken for one of its objects.
+    const NONE: Self = Self {
+        freeptr: 0,
+        mark: 0,
+    };
+
+    /// Fresh keys from the kernel's random number generator, as SLUB draws `s->random` with
+    /// `get_random_long()` when it creates a cache.
+    pub(crate) fn random() -> Self {
+        Self {
+            freeptr: ffi::random_u64() as usize,
+            mark: (ffi::random_u64() as usize).max(1),
+        }
+    }
+}
+
+impl core::fmt::Debug for SlabKeys {
+    // Secrets stay out of every log.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SlabKeys { .. }")
+    }
 }
 
 /// The shift of [`Geometry`]'s reciprocal.
@@ -99,16 +161,62 @@ impl Geometry {
                     objects: u32::try_from(objects).map_err(|_| EINVAL)?,
                     slab_mask: bytes - 1,
                     recip: reciprocal(stride_nz, bytes),
+                    keys: SlabKeys::NONE,
                 });
             }
         }
         Err(EINVAL)
     }
 
+    /// The same layout with the cache's secrets, for its slabs.
+    pub(crate) fn with_keys(self, keys: SlabKeys) -> Self {
+        Self { keys, ..self }
+    }
+
     /// The start of the slab that holds address `addr`.
     #[inline]
     fn slab_base(&self, addr: usize) -> usize {
         addr & !self.slab_mask
+    }
+
+    /// The index of the object that starts at `addr` in its slab; `None` if no object of this
+    /// layout starts there (a header, padding, the waste at the end, an object's interior).
+    #[inline]
+    pub(crate) fn object_index(&self, addr: usize) -> Option<usize> {
+        // `delta` wraps for header addresses, and is then no object's offset.
+        let delta = (addr - self.slab_base(addr)).wrapping_sub(self.first);
+        let index = self.index_of(delta.min(self.slab_mask));
+        (index < self.objects as usize && index * self.stride == delta).then_some(index)
+    }
+
+    /// A free pointer as it is stored in the free object at `at` (`freelist_ptr_encode()`).
+    #[inline]
+    fn encode(&self, next: *mut FreeObject, at: *mut FreeObject) -> usize {
+        #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
+        {
+            (next as usize) ^ self.keys.freeptr ^ (at as usize).swap_bytes()
+        }
+        #[cfg(not(CONFIG_SLAB_FREELIST_HARDENED))]
+        {
+            let _ = at;
+            next as usize
+        }
+    }
+
+    /// The free pointer stored as `word` in the free object at `at` (`freelist_ptr_decode()`):
+    /// the inverse of [`Geometry::encode`]. Only a value [`Geometry::valid_next`] accepts may
+    /// be followed.
+    #[inline]
+    fn decode(&self, word: usize, at: *mut FreeObject) -> *mut FreeObject {
+        self.encode(word as *mut FreeObject, at) as *mut FreeObject
+    }
+
+    /// Whether `next`, read from a free object of the slab at `base`, may be followed: the
+    /// end of the list, or an object of the same slab.
+    #[inline]
+    fn valid_next(&self, next: *mut FreeObject, base: usize) -> bool {
+        let addr = next as usize;
+        next.is_null() || (self.slab_base(addr) == base && self.object_index(addr).is_some())
     }
 
     /// `delta / stride` for an offset `delta` inside a slab.
@@ -178,14 +286,149 @@ struct Header {
     cache_id: u64,
     next: *mut Header,
     prev: *mut Header,
+    /// The first free object, in the clear (as SLUB's `slab->freelist`): the header is never
+    /// handed out, so no user of an object can reach it.
     freelist: *mut FreeObject,
+    /// Objects allocated, plus the `lost` ones.
     inuse: u32,
+    /// Free objects abandoned with a corrupted freelist: counted in `inuse` for good, so they
+    /// are never handed out, and the slab is empty again when `inuse == lost`.
+    lost: u32,
     list: ListId,
 }
 
-/// The first word of a free object.
+impl Header {
+    /// Sets the mark of the slab's first page: the cache's while the slab is on a node's
+    /// lists, 0 otherwise.
+    fn set_mark(&self, mark: usize) {
+        self.pages.set_private(mark);
+    }
+}
+
+/// Clears the mark of the slab whose header is `hdr`, as it leaves its node's lists.
+///
+/// # Safety
+///
+/// `hdr` must be the header of a live slab that the caller owns or whose lists it holds.
+unsafe fn clear_mark(hdr: *mut Header) {
+    // SAFETY: By the safety requirements `hdr` is a valid header.
+    unsafe { (*hdr).set_mark(0) };
+}
+
+/// Reports a corrupted freelist, once for the slab: its rest, `lost` objects, is abandoned.
+#[cold]
+fn report_corrupt_freelist(hdr: &Header, lost: u32) {
+    pr_err!(
+        "corrupted free pointer in a slab on node {}: {} free objects abandoned, none followed\n",
+        hdr.pages.nid().index(),
+        lost
+    );
+}
+
+/// The first word of a free object: the next free object of the slab, encoded
+/// ([`Geometry::encode`]).
 struct FreeObject {
-    next: *mut FreeObject,
+    next: usize,
+}
+
+/// Why a pointer given back to a cache was refused, before anything was changed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum BadFree {
+    /// Not an address in a slab of the cache on its node's lists (null, a user, vmalloc,
+    /// module or stack address, another allocator's memory, a slab already given back).
+    NotSlab,
+    /// In a slab of another cache.
+    OtherCache,
+    /// In a slab of the cache but not where an object starts.
+    NotObject,
+    /// An object that is free already: its slab's freelist head, or in a slab with no object
+    /// allocated.
+    DoubleFree,
+}
+
+impl BadFree {
+    /// What went wrong, for the one line that reports it.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Self::NotSlab => "invalid free: not an object of this cache",
+            Self::OtherCache => "invalid free: an object of another cache",
+            Self::NotObject => "invalid free: not at an object boundary",
+            Self::DoubleFree => "double free or corruption",
+        }
+    }
+}
+
+impl From<BadFree> for Error {
+    fn from(_: BadFree) -> Self {
+        EINVAL
+    }
+}
+
+/// The node of the cache's slab that address `addr` is in, if that slab's first page carries
+/// the cache's mark (`g`'s keys): a check of any value at all that reads only a `struct page`.
+/// Outside the node's lock the answer may be stale by the time it is used; under it, it is
+/// not (see [`SlabLists::free_raw`]).
+pub(crate) fn marked_node(addr: usize, g: &Geometry) -> Option<NodeId> {
+    let (private, nid) = page_state(g.slab_base(addr))?;
+    (g.keys.mark != 0 && private == g.keys.mark).then_some(nid)
+}
+
+/// The order in which a fresh slab of a cache hands out its objects: a per-cache random
+/// permutation of the object indices where the kernel has `CONFIG_SLAB_FREELIST_RANDOM`
+/// (SLUB's `cache_random_seq`), address order otherwise.
+///
+/// # Invariants
+///
+/// `seq` is empty or a permutation of `0..seq.len()`.
+pub(crate) struct FreelistOrder {
+    #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+    seq: KVec<u32>,
+}
+
+impl FreelistOrder {
+    /// The order for slabs of layout `g`: shuffled as the kernel's `freelist_randomize()`
+    /// does (Fisher-Yates with the kernel's random number generator), once per cache.
+    pub(crate) fn new(g: &Geometry) -> Result<Self> {
+        #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+        {
+            let mut seq = KVec::with_capacity(g.objects as usize, GFP_KERNEL)?;
+            for i in 0..g.objects {
+                seq.push(i, GFP_KERNEL)?;
+            }
+            for i in (1..seq.len()).rev() {
+                // `i < objects <= u32::MAX`, and `random_below(i + 1) <= i`.
+                let j = ffi::random_below(i as u32 + 1) as usize;
+                seq.swap(i, j);
+            }
+            // INVARIANT: swaps of a permutation of `0..objects` leave one.
+            Ok(Self { seq })
+        }
+        #[cfg(not(CONFIG_SLAB_FREELIST_RANDOM))]
+        {
+            let _ = g;
+            Ok(Self {})
+        }
+    }
+
+    /// The objects of a slab of `n` objects, in the order a fresh one hands them out: the
+    /// random sequence from a random position, wrapping around (`shuffle_freelist()`), or
+    /// address order. `None` if the order was made for another number of objects.
+    fn slots(&self, n: usize) -> Option<impl DoubleEndedIterator<Item = usize> + '_> {
+        #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+        {
+            if self.seq.len() != n {
+                return None;
+            }
+            // `n == objects <= u32::MAX`.
+            let start = ffi::random_below(n as u32) as usize;
+            let (head, tail) = self.seq.split_at(start);
+            Some(Iterator::chain(tail.iter(), head).map(|&i| i as usize))
+        }
+        #[cfg(not(CONFIG_SLAB_FREELIST_RANDOM))]
+        {
+            Some(0..n)
+        }
+    }
 }
 
 /// The node of the slab holding `obj`.
@@ -213,25 +456,36 @@ pub(crate) struct Slab {
 unsafe impl Send for Slab {}
 
 impl Slab {
-    /// Carves `pages` into a slab with `g`'s layout, all objects free.
+    /// Carves `pages` into a slab with `g`'s layout, all objects free, to be handed out in
+    /// `order`.
     ///
-    /// `EINVAL` (and the pages freed) if they are not a block of `g.order`: the layout fills
-    /// exactly that many bytes.
-    pub(crate) fn new(pages: Pages, g: &Geometry, cache_id: u64) -> Result<Self> {
+    /// `EINVAL` (and the pages freed) if they are not a block of `g.order` (the layout fills
+    /// exactly that many bytes), or if `order` was made for another layout.
+    pub(crate) fn new(
+        pages: Pages,
+        g: &Geometry,
+        cache_id: u64,
+        order: &FreelistOrder,
+    ) -> Result<Self> {
         if pages.order() != g.order {
             return Err(EINVAL);
         }
+        let slots = order.slots(g.objects as usize).ok_or(EINVAL)?;
         let base = pages.addr().as_ptr();
         let hdr = base.cast::<Header>();
         let mut freelist: *mut FreeObject = core::ptr::null_mut();
-        // Thread the free list back to front so that allocation walks forward in memory.
-        for i in (0..g.objects as usize).rev() {
-            // SAFETY: Object `i` lies inside the slab (`first + objects * stride` is at most
-            // the size of a block of `g.order`, established by `Geometry::new`, and the pages
-            // are such a block, checked above), is aligned to a pointer, and is ours.
+        // Thread the free list back to front, so that allocation follows `order`.
+        for i in slots.rev() {
+            // SAFETY: `i < objects` (the slots of `order` are a permutation of `0..objects`, by
+            // its invariants, or address order), so object `i` lies inside the slab (`first +
+            // objects * stride` is at most the size of a block of `g.order`, established by
+            // `Geometry::new`, and the pages are such a block, checked above), is aligned to a
+            // pointer, and is ours.
             unsafe {
                 let obj = base.add(g.first + i * g.stride).cast::<FreeObject>();
-                obj.write(FreeObject { next: freelist });
+                obj.write(FreeObject {
+                    next: g.encode(freelist, obj),
+                });
                 freelist = obj;
             }
         }
@@ -245,6 +499,7 @@ impl Slab {
                 prev: core::ptr::null_mut(),
                 freelist,
                 inuse: 0,
+                lost: 0,
                 list: ListId::Partial,
             })
         };
@@ -359,6 +614,8 @@ struct FreeRun {
     hdr: *mut Header,
     freelist: *mut FreeObject,
     inuse: u32,
+    /// The slab's abandoned objects ([`Header::lost`]).
+    lost: u32,
     /// The slab's state before the run.
     before: SlabState,
 }
@@ -403,16 +660,40 @@ impl SlabLists {
                 break;
             }
             // SAFETY: `hdr` is on `partial`, so it has `objects - inuse >= 1` objects on its
-            // freelist (type invariants); each is ours to hand out.
+            // freelist (type invariants); each is ours to hand out. The head is the header's,
+            // and every next pointer is followed only once `valid_next` found it is an object
+            // of this slab: whatever a free object's first word was overwritten with, nothing
+            // outside the slab is read.
             let (before, after) = unsafe {
                 let before = (*hdr).inuse;
                 let mut fl = (*hdr).freelist;
                 let mut inuse = before;
-                while n < out.len() && !fl.is_null() {
+                let mut corrupt = false;
+                while n < out.len() && inuse < g.objects {
+                    if fl.is_null() {
+                        // Fewer free objects on the list than the count says.
+                        corrupt = true;
+                        break;
+                    }
+                    let next = g.decode((*fl).next, fl);
                     out[n] = fl.cast();
-                    fl = (*fl).next;
                     n += 1;
                     inuse += 1;
+                    if !g.valid_next(next, hdr as usize) || (inuse == g.objects && !next.is_null())
+                    {
+                        corrupt = true;
+                        fl = core::ptr::null_mut();
+                        break;
+                    }
+                    fl = next;
+                }
+                if corrupt {
+                    let lost = g.objects - inuse;
+                    report_corrupt_freelist(&*hdr, lost);
+                    // INVARIANT: the rest of the list is abandoned, counted as in use for
+                    // good; the slab has no free object left, so it goes on `full` below.
+                    (*hdr).lost += lost;
+                    inuse = g.objects;
                 }
                 (*hdr).freelist = fl;
                 (*hdr).inuse = inuse;
@@ -437,8 +718,11 @@ impl SlabLists {
         n
     }
 
-    /// Adds a fresh slab of this node.
-    pub(crate) fn add(&mut self, slab: Slab) {
+    /// Adds a fresh slab of this node, marked as the cache's (`g`'s keys) for as long as it is
+    /// on the lists.
+    pub(crate) fn add(&mut self, slab: Slab, g: &Geometry) {
+        // SAFETY: By the type invariants of `Slab` its header is valid and ours.
+        unsafe { slab.hdr.as_ref() }.set_mark(g.keys.mark);
         // INVARIANT: a fresh slab is empty, with every object on its freelist.
         self.partial.push(slab);
     }
@@ -448,13 +732,15 @@ impl SlabLists {
     /// it stays for reuse. `note` hears of every slab that changed, with its state before and
     /// after.
     ///
-    /// Stops with `EINVAL` at the first pointer that is not an allocated object of a slab of
-    /// cache `cache_id`, leaving it and the rest allocated.
+    /// Stops at the first pointer that is not an object of a slab of cache `cache_id`, or is
+    /// free already as far as its slab can tell (its freelist head, or nothing allocated in the
+    /// slab), leaving it and the rest as they were; says why ([`BadFree`]).
     ///
     /// # Safety
     ///
-    /// Every pointer of `objs` must be a distinct live object from a slab of cache `cache_id`
-    /// with geometry `g` whose slab is on these lists, not freed since it was allocated.
+    /// Every pointer of `objs` must be in a slab of cache `cache_id` with geometry `g` that is
+    /// on these lists, and must not be a free object of it other than the head of its slab's
+    /// freelist (what the checks catch); an allocated object is given up by its owner.
     pub(crate) unsafe fn free_many(
         &mut self,
         objs: &[*mut u8],
@@ -463,18 +749,14 @@ impl SlabLists {
         min_partial: usize,
         drain: &mut SlabDrain,
         mut note: impl FnMut(SlabState, SlabState),
-    ) -> Result {
+    ) -> core::result::Result<(), BadFree> {
         let mut run: Option<FreeRun> = None;
         let mut result = Ok(());
         for &p in objs {
             let addr = p as usize;
-            let base = g.slab_base(addr);
-            let hdr = base as *mut Header;
-            // Not an object boundary of a slab: `delta` wraps for null and header addresses.
-            let delta = (addr - base).wrapping_sub(g.first);
-            let index = g.index_of(delta.min(g.slab_mask));
-            if p.is_null() || index >= g.objects as usize || index * g.stride != delta {
-                result = Err(EINVAL);
+            let hdr = g.slab_base(addr) as *mut Header;
+            if p.is_null() {
+                result = Err(BadFree::NotSlab);
                 break;
             }
             let r = match run {
@@ -489,7 +771,7 @@ impl SlabLists {
                     // while this borrow lasts.
                     let h = unsafe { &*hdr };
                     if h.cache_id != cache_id {
-                        result = Err(EINVAL);
+                        result = Err(BadFree::OtherCache);
                         break;
                     }
                     let before = match h.list {
@@ -500,18 +782,31 @@ impl SlabLists {
                         hdr,
                         freelist: h.freelist,
                         inuse: h.inuse,
+                        lost: h.lost,
                         before,
                     }
                 }
             };
-            if r.inuse == 0 {
-                result = Err(EINVAL);
+            // Checked once the header is known to be this cache's: the same slab layout.
+            if g.object_index(addr).is_none() {
+                result = Err(BadFree::NotObject);
                 break;
             }
             let fo = p.cast::<FreeObject>();
-            // SAFETY: `p` is an allocated object of the slab (checked above), so its first word
-            // is ours to thread into the freelist.
-            unsafe { fo.write(FreeObject { next: r.freelist }) };
+            // SLUB's "double free or corruption" check (`set_freepointer()`): the object just
+            // freed is the head; so is one freed twice in a row.
+            if r.inuse == r.lost || fo == r.freelist {
+                result = Err(BadFree::DoubleFree);
+                break;
+            }
+            // SAFETY: `p` is an object of the slab (checked above), allocated as far as the
+            // safety requirements let us tell, so its first word is ours to thread into the
+            // freelist.
+            unsafe {
+                fo.write(FreeObject {
+                    next: g.encode(r.freelist, fo),
+                })
+            };
             run = Some(FreeRun {
                 freelist: fo,
                 inuse: r.inuse - 1,
@@ -525,6 +820,36 @@ impl SlabLists {
         result
     }
 
+    /// [`SlabLists::free_many`] of one pointer given back from outside, whatever its value:
+    /// it must be in a slab of these lists, node `nid`'s, which its first page's mark says
+    /// before anything in the slab is read. The mark is stable under the lock that serialises
+    /// these lists: slabs are marked as they join them and unmarked as they leave.
+    ///
+    /// # Safety
+    ///
+    /// If `p` is an object of a slab of cache `cache_id` (geometry `g`) on these lists, it must
+    /// not be a free object other than the head of its slab's freelist; an allocated object is
+    /// given up by its owner.
+    #[expect(clippy::too_many_arguments, reason = "free_many's, and the node")]
+    pub(crate) unsafe fn free_raw(
+        &mut self,
+        p: *mut u8,
+        g: &Geometry,
+        cache_id: u64,
+        nid: NodeId,
+        min_partial: usize,
+        drain: &mut SlabDrain,
+        note: impl FnMut(SlabState, SlabState),
+    ) -> core::result::Result<(), BadFree> {
+        if marked_node(p as usize, g) != Some(nid) {
+            return Err(BadFree::NotSlab);
+        }
+        // SAFETY: `p` is in a slab of cache `cache_id` (its mark is the cache's) on these lists
+        // (it is on node `nid`, and marked only while on that node's lists); the rest is
+        // forwarded from our own safety requirements.
+        unsafe { self.free_many(&[p], g, cache_id, min_partial, drain, note) }
+    }
+
     /// Writes a run of frees back to its slab and moves the slab where it now belongs.
     ///
     /// # Safety
@@ -536,6 +861,7 @@ impl SlabLists {
             hdr,
             freelist: fl,
             inuse,
+            lost,
             before,
         }: FreeRun,
         min_partial: usize,
@@ -552,7 +878,9 @@ impl SlabLists {
                 self.partial.push(slab);
             }
         }
-        let after = if inuse == 0 && self.partial.len > min_partial {
+        let after = if inuse == lost && self.partial.len > min_partial {
+            // SAFETY: `hdr` is on `partial` (safety requirements), so live.
+            unsafe { clear_mark(hdr) };
             // SAFETY: `hdr` is on `partial` now.
             drain.push(unsafe { self.partial.take(hdr) });
             SlabState::Absent
@@ -562,15 +890,19 @@ impl SlabLists {
         note(before, after);
     }
 
-    /// Takes every empty slab off the partial list, to be freed outside the lock; returns them
-    /// and their number.
-    pub(crate) fn take_empty(&mut self) -> (SlabDrain, usize) {
+    /// Takes every empty slab off the partial list, to be freed outside the lock; returns them,
+    /// their number and how many abandoned objects ([`Header::lost`]) they counted as in use.
+    pub(crate) fn take_empty(&mut self) -> (SlabDrain, usize, usize) {
         let mut empty = List::new(ListId::Partial);
         let mut hdr = self.partial.head;
+        let mut lost = 0;
         while !hdr.is_null() {
             // SAFETY: `hdr` is on `partial`; `next` is read before it may be unlinked.
-            let (next, is_empty) = unsafe { ((*hdr).next, (*hdr).inuse == 0) };
-            if is_empty {
+            let (next, inuse, l) = unsafe { ((*hdr).next, (*hdr).inuse, (*hdr).lost) };
+            if inuse == l {
+                lost += l as usize;
+                // SAFETY: `hdr` is on `partial`, so live.
+                unsafe { clear_mark(hdr) };
                 // SAFETY: `hdr` is on `partial`.
                 empty.push(unsafe { self.partial.take(hdr) });
             }
@@ -582,6 +914,7 @@ impl SlabLists {
                 lists: [empty, List::new(ListId::Full)],
             },
             n,
+            lost,
         )
     }
 
@@ -591,9 +924,11 @@ impl SlabLists {
         for list in [&self.partial, &self.full] {
             let mut hdr = list.head;
             while !hdr.is_null() {
+                // SAFETY: `hdr` is on one of our lists, so live.
+                unsafe { clear_mark(hdr) };
                 // SAFETY: `hdr` is on one of our lists.
                 unsafe {
-                    live += (*hdr).inuse as usize;
+                    live += ((*hdr).inuse - (*hdr).lost) as usize;
                     hdr = (*hdr).next;
                 }
             }
@@ -733,6 +1068,84 @@ mod tests {
             if let Ok(g) = g {
                 assert_eq!((g.order, g.objects), (order, objects));
             }
+        }
+    }
+
+    /// A free pointer decodes to what was encoded at the address it is stored at, and is not
+    /// stored in the clear where the kernel hardens free pointers (a key that makes one word
+    /// equal its pointer has probability 2^-64); only the end of the list and object starts
+    /// of the same slab may be followed.
+    #[test]
+    fn free_pointers_encoded_and_checked() {
+        let Ok(g) = Geometry::new(256, 8, 4) else {
+            assert!(false);
+            return;
+        };
+        let g = g.with_keys(SlabKeys::random());
+        let bytes = order_bytes(g.order).unwrap_or(0);
+        // A direct-map-like address aligned to the largest slab; nothing is read or written.
+        let base = 0xffff_8880_0400_0000usize;
+        let at = |off: usize| (base + off) as *mut FreeObject;
+        let obj = |i: usize| at(g.first + i * g.stride);
+        let last = g.objects as usize - 1;
+        for (next, stored_at) in [(obj(3), obj(0)), (obj(0), obj(last)), (obj(5), obj(5))] {
+            let word = g.encode(next, stored_at);
+            assert_eq!(g.decode(word, stored_at), next);
+            #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
+            assert!(word != next as usize && g.decode(word, obj(1)) != next);
+        }
+        let null = core::ptr::null_mut();
+        assert_eq!(g.decode(g.encode(null, obj(2)), obj(2)), null);
+        assert!(g.valid_next(null, base));
+        assert!(g.valid_next(obj(0), base) && g.valid_next(obj(last), base));
+        for bad in [
+            at(0),
+            at(g.first - 8),
+            at(g.first + 1),
+            at(g.first + g.stride + 8),
+            obj(last + 1),
+            at(bytes - 8),
+            at(bytes + g.first),
+            (base - bytes + g.first) as *mut FreeObject,
+            0x4141_4141_4141_4141 as *mut FreeObject,
+        ] {
+            assert!(!g.valid_next(bad, base));
+        }
+        assert_eq!(g.object_index(obj(last) as usize), Some(last));
+        assert_eq!(g.object_index(obj(last) as usize + 1), None);
+    }
+
+    /// A fresh slab's order is a permutation of its objects, whatever position it starts at,
+    /// and an order is refused for another number of objects.
+    #[test]
+    fn freelist_order_is_a_permutation() {
+        for size in [8, 64, 256, 4096, MAX_OBJECT_SIZE] {
+            let Ok(g) = Geometry::new(size, 8, 4) else {
+                assert!(false);
+                continue;
+            };
+            let Ok(order) = FreelistOrder::new(&g) else {
+                assert!(false);
+                continue;
+            };
+            let n = g.objects as usize;
+            for _ in 0..4 {
+                let Ok(mut seen) = KVec::from_elem(false, n, GFP_KERNEL) else {
+                    assert!(false);
+                    return;
+                };
+                let mut count = 0;
+                for i in order.slots(n).into_iter().flatten() {
+                    assert!(!seen.get(i).copied().unwrap_or(true));
+                    if let Some(s) = seen.get_mut(i) {
+                        *s = true;
+                    }
+                    count += 1;
+                }
+                assert_eq!(count, n);
+            }
+            #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+            assert!(order.slots(n + 1).is_none());
         }
     }
 

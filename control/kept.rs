@@ -43,6 +43,36 @@ fn intact(bytes: &[u8], addr: usize) -> bool {
         .all(|(i, chunk)| chunk == &pattern(addr, i * 8).to_le_bytes()[..chunk.len()])
 }
 
+/// Sorts `a` in place, in O(n log n) with no allocation: a heapsort, since core's sorts
+/// bring code objtool cannot follow.
+fn heapsort(a: &mut [usize]) {
+    // Moves `a[root]` down the max-heap `a[..end]` to where it belongs.
+    fn sift_down(a: &mut [usize], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && a[child] < a[child + 1] {
+                child += 1;
+            }
+            if a[root] >= a[child] {
+                return;
+            }
+            a.swap(root, child);
+            root = child;
+        }
+    }
+    let n = a.len();
+    for root in (0..n / 2).rev() {
+        sift_down(a, root, n);
+    }
+    for end in (1..n).rev() {
+        a.swap(0, end);
+        sift_down(a, 0, end);
+    }
+}
+
 /// Frees `obj` back to `cache`; one that cannot be freed (it always can: it comes from
 /// `cache`) is leaked loudly rather than lost track of.
 fn give_back(cache: &Cache, obj: Object) {
@@ -158,10 +188,28 @@ impl Kept {
         Ok(())
     }
 
-    /// Checks every object's pattern and node; returns how many were checked and how many
-    /// were bad.
-    fn verify(&mut self) -> (usize, usize) {
-        let (mut checked, mut bad) = (0usize, 0usize);
+    /// How many kept objects share their address with another: an object handed out twice.
+    fn duplicates(&self) -> Result<usize> {
+        let mut addrs = KVVec::with_capacity(self.objs.len(), GFP_KERNEL)?;
+        for ko in self.objs.iter() {
+            addrs.push(ko.obj.addr(), GFP_KERNEL)?;
+        }
+        heapsort(&mut addrs);
+        Ok(addrs.windows(2).filter(|w| w[0] == w[1]).count())
+    }
+
+    /// Checks every object's pattern and node, and that no two share an address; returns how
+    /// many were checked and how many were bad.
+    fn verify(&mut self) -> Result<(usize, usize)> {
+        let dup = self.duplicates()?;
+        if dup != 0 {
+            pr_err!(
+                "verify: {}: {} objects handed out twice\n",
+                self.cache.name().as_str(),
+                dup
+            );
+        }
+        let (mut checked, mut bad) = (0usize, dup);
         for ko in self.objs.iter_mut() {
             let addr = ko.obj.addr();
             // Read from the slab again: where the object really is.
@@ -189,7 +237,7 @@ impl Kept {
                 }
             }
         }
-        (checked, bad)
+        Ok((checked, bad))
     }
 }
 
@@ -281,7 +329,7 @@ impl KeptObjects {
             if name.is_some_and(|n| n != k.cache.name()) {
                 continue;
             }
-            let (c, b) = k.verify();
+            let (c, b) = k.verify()?;
             checked += c;
             bad += b;
         }
@@ -291,6 +339,57 @@ impl KeptObjects {
         } else {
             Err(EIO)
         }
+    }
+
+    /// The `corrupt_freeptr` control: a use-after-free write into a free object's free pointer.
+    /// Allocates an object of `cache` in the slab of its last kept object (the target), frees
+    /// it, so that it heads its slab's freelist, and overwrites its first word with the
+    /// target's address, unencoded: followed, the free pointer would hand the target out
+    /// again. `EINVAL` if no object of `cache` is kept; `EAGAIN` if the new object is in
+    /// another slab.
+    pub(crate) fn corrupt_freeptr(&self, cache: &Arc<Cache>) -> Result {
+        let kept = self.kept.lock();
+        let target = kept
+            .iter()
+            .find(|k| Arc::ptr_eq(&k.cache, cache))
+            .and_then(|k| k.objs.last())
+            .map(|ko| ko.obj.addr())
+            .ok_or(EINVAL)?;
+        let victim = cache.alloc(NodeRequest::Any)?;
+        let addr = victim.addr();
+        let slab_bytes = crate::ffi::page::PAGE_SIZE << cache.geometry().order;
+        let same_slab = addr / slab_bytes == target / slab_bytes;
+        give_back(cache, victim);
+        if !same_slab {
+            return Err(EAGAIN);
+        }
+        let Some(ptr) = core::ptr::NonNull::new(addr as *mut u8) else {
+            return Err(EINVAL);
+        };
+        // SAFETY: `ptr` is an object of `cache`, in the slab of the kept target, which stays
+        // allocated (the kept lock is held), so the slab stays live; the object is free, used
+        // by nobody.
+        unsafe { cache.scribble_free_object(ptr, target) };
+        pr_info!(
+            "{}: free pointer of a free object overwritten (test only)\n",
+            cache.name().as_str()
+        );
+        Ok(())
+    }
+
+    /// Renders each kept object's index in its slab: `<cache> <index>...` per cache that keeps
+    /// any, in the order the objects were allocated (frees reorder the rest).
+    pub(crate) fn render_slots(&self, out: &mut impl Write) -> Result {
+        let kept = self.kept.lock();
+        for k in kept.iter().filter(|k| !k.objs.is_empty()) {
+            write!(out, "{}", k.cache.name().as_str()).map_err(|_| ENOMEM)?;
+            for ko in k.objs.iter() {
+                let index = k.cache.geometry().object_index(ko.obj.addr()).ok_or(EIO)?;
+                write!(out, " {}", index).map_err(|_| ENOMEM)?;
+            }
+            writeln!(out).map_err(|_| ENOMEM)?;
+        }
+        Ok(())
     }
 
     /// Renders the kept objects: `<cache> <total> N<node>=<n>...` per cache that keeps any.

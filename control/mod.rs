@@ -33,6 +33,15 @@
 //! locked_read <cache>                      waits for memory hotplug as a reader under
 //!                                          get_online_mems() does, then renders every
 //!                                          statistics file of the cache
+//! corrupt_freeptr <cache>                  a use-after-free write: allocates an object in the
+//!                                          slab of the last kept object of the cache, frees
+//!                                          it and overwrites its free pointer with that kept
+//!                                          object's address (EINVAL if none is kept)
+//! bad_free <cache> <kind>                  gives the cache back a pointer that is not an
+//!                                          allocated object of it, through the raw-pointer
+//!                                          free (`Cache::free_raw`); fails with what that
+//!                                          returned (EINVAL when refused): see
+//!                                          [`harden::BadFreeKind`]
 //! ```
 //!
 //! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
@@ -41,13 +50,15 @@
 //! satisfied (`ENOMEM`), or that would keep more than [`kept::KEPT_LIMIT_BYTES`] (`ENOSPC`),
 //! is undone entirely. Reading `control` shows this help; reading `objects` shows the kept
 //! objects, per cache and node, in the stats' format; `bench` the benchmark results so far;
-//! `timings` how long the node notifier took per event. The other files refuse writes
-//! (`EINVAL`).
+//! `timings` how long the node notifier took per event; `object_slots` each kept object's
+//! index in its slab, per cache in the order they were allocated; `hardening` which of SLUB's
+//! optional protections the module was built with. The other files refuse writes (`EINVAL`).
 //!
 //! Layout: [`parse`] turns a line into a [`parse::Command`]; [`kept`] owns the kept objects
 //! and their lock; this file dispatches, each command a short call into a helper that takes
 //! its own locks (their order is in [`crate::registry`]).
 
+pub(crate) mod harden;
 mod kept;
 mod parse;
 
@@ -127,6 +138,10 @@ impl Control {
             Command::HoldEvent(ms) => {
                 crate::testing::hold_next_event(ms);
                 Ok(())
+            }
+            Command::CorruptFreeptr(name) => self.kept.corrupt_freeptr(&registry.find(&name)?),
+            Command::BadFree(name, kind) => {
+                harden::bad_free(registry, &registry.find(&name)?, kind)
             }
             Command::LockedRead(name) => {
                 // Waits before anything else (the registry mutex is taken by `find` only once
@@ -234,6 +249,18 @@ impl DebugfsFiles for Control {
             name: c_str!("timings"),
             mode: 0o400,
             read: |c, out| c.render_timings(out),
+            write: None,
+        },
+        DebugfsFile {
+            name: c_str!("object_slots"),
+            mode: 0o400,
+            read: |c, out| c.kept.render_slots(&mut KVecWriter(out)),
+            write: None,
+        },
+        DebugfsFile {
+            name: c_str!("hardening"),
+            mode: 0o400,
+            read: |_, out| harden::render(&mut KVecWriter(out)),
             write: None,
         },
     ];

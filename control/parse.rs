@@ -7,6 +7,7 @@
 use crate::bench::Workload;
 use crate::{
     cache::{parse_usize, CacheName, CacheSpec},
+    control::harden::BadFreeKind,
     ffi::nodes::NodeId,
 };
 use kernel::prelude::*;
@@ -35,6 +36,8 @@ hold_stash <cache> <ms>
 skip_adding <node>
 hold_event <ms>
 locked_read <cache>
+corrupt_freeptr <cache>
+bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released>
 ";
 
 /// A node argument.
@@ -71,6 +74,8 @@ pub(crate) enum Command {
     HoldStash(CacheName, u32),
     HoldEvent(u32),
     LockedRead(CacheName),
+    CorruptFreeptr(CacheName),
+    BadFree(CacheName, BadFreeKind),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
     Bench {
@@ -155,6 +160,10 @@ impl Command {
             },
             (b"hold_event", 2) => Self::HoldEvent(parse_ms(args[1], 0, MAX_HOLD_MS)?),
             (b"locked_read", 2) => Self::LockedRead(CacheName::new(args[1])?),
+            (b"corrupt_freeptr", 2) => Self::CorruptFreeptr(CacheName::new(args[1])?),
+            (b"bad_free", 3) => {
+                Self::BadFree(CacheName::new(args[1])?, BadFreeKind::parse(args[2])?)
+            }
             #[cfg(not(rsh_legacy))]
             (b"bench", 5) => Self::bench(&args[1..5])?,
             #[cfg(not(rsh_legacy))]

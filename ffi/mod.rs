@@ -123,8 +123,8 @@ pub(crate) fn cpu_online(cpu: usize) -> bool {
     word & (1 << (cpu % bits)) != 0
 }
 
-/// A random number from the kernel's random number generator (`get_random_u64()`), as SLUB
-/// draws its free-pointer keys and freelist orders.
+/// A random number from the kernel's random number generator (`get_random_u64()`), where SLUB
+/// draws its free-pointer keys (`get_random_long()`) and freelist orders.
 pub(crate) fn random_u64() -> u64 {
     // SAFETY: `get_random_u64()` has no preconditions; it works before the generator is fully
     // seeded too (with a warning under `CONFIG_WARN_ALL_UNSEEDED_RANDOM`), and modules load long
@@ -135,7 +135,9 @@ pub(crate) fn random_u64() -> u64 {
 /// A random number below `n` (0 for `n == 0`): the high half of a 32-bit random number times
 /// `n`, whose bias (at most `n / 2^32` per value) is far below what anything here can see.
 pub(crate) fn random_below(n: u32) -> u32 {
-    (((random_u64() as u32) as u64 * u64::from(n)) >> 32) as u32
+    // The product of two 32-bit numbers fits in 64 bits, and shifted right by 32 it is below
+    // `n`, so it fits in 32 bits again.
+    ((u64::from(random_u64() as u32) * u64::from(n)) >> 32) as u32
 }
 
 /// The current time on the monotonic clock, in nanoseconds (`ktime_get()`).

@@ -118,19 +118,12 @@ impl Pages {
 
     /// Sets the private word of the block's first page (`set_page_private()`), which
     /// [`page_state`] reads back for any address in that page; 0 clears it. The page allocator
-    /// leaves the word to the block's owner and clears it when the block comes back.
+    /// leaves the word to the block's owner; [`Pages`] clears it before giving the block back,
+    /// so that no stale mark outlives the block.
     pub(crate) fn set_private(&self, private: usize) {
         // SAFETY: `page` is the first page of a block we own (type invariants), whose private
         // word is ours to write.
         unsafe { generated::rsh_page_set_private(self.page.as_ptr(), private as c_ulong) };
-    }
-
-    /// Gives the block up for good, without freeing it: memory that may still be in use
-    /// somewhere (a slab with objects allocated, or abandoned after a corruption). kmemleak is
-    /// told it is not a leak, so its scans keep quiet about it.
-    pub(crate) fn leak(self) {
-        kmemleak::not_leak(self.addr);
-        core::mem::forget(self);
     }
 }
 
@@ -199,6 +192,7 @@ unsafe fn page_to_nid(page: *const bindings::page) -> c_int {
 
 impl Drop for Pages {
     fn drop(&mut self) {
+        self.set_private(0);
         kmemleak::free(self.addr);
         // SAFETY: By the type invariants `page` heads `2^order` pages that we own and that are
         // freed nowhere else.
@@ -226,16 +220,6 @@ mod kmemleak {
             )
         };
         let _ = (addr, size);
-    }
-
-    /// Tells kmemleak that the block at `addr` is given up on purpose (`kmemleak_not_leak()`).
-    pub(super) fn not_leak(addr: NonNull<u8>) {
-        #[cfg(CONFIG_DEBUG_KMEMLEAK)]
-        // SAFETY: `addr` was registered by `alloc` above and is never freed now.
-        unsafe {
-            crate::ffi::generated::kmemleak_not_leak(addr.as_ptr().cast())
-        };
-        let _ = addr;
     }
 
     pub(super) fn free(addr: NonNull<u8>) {
