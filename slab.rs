@@ -50,6 +50,10 @@ pub(crate) const MAX_SLAB_ORDER: u32 = 5;
 /// The largest object size a cache may have.
 pub(crate) const MAX_OBJECT_SIZE: usize = 32 * 1024;
 
+/// The most objects a slab holds: SLUB's `MAX_OBJS_PER_PAGE` (its object count has 15 bits).
+/// Only reached with pages above 4 KiB.
+const MAX_OBJECTS: usize = 32767;
+
 /// How objects are laid out in every slab of a cache.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Geometry {
@@ -150,7 +154,7 @@ impl Geometry {
             slub_objects_per_slab(NonZeroUsize::new(slub_size).ok_or(EINVAL)?, nr_cpus);
         for order in 0..=MAX_SLAB_ORDER {
             let bytes = order_bytes(order).ok_or(EINVAL)?;
-            let objects = bytes.saturating_sub(first) / stride_nz;
+            let objects = (bytes.saturating_sub(first) / stride_nz).min(MAX_OBJECTS);
             if objects >= slub_objects && objects > 0 {
                 return Ok(Self {
                     object_size: size,
@@ -292,10 +296,16 @@ struct Header {
     /// Objects allocated, plus the `lost` ones.
     inuse: u32,
     /// Free objects abandoned with a corrupted freelist: counted in `inuse` for good, so they
-    /// are never handed out, and the slab is empty again when `inuse == lost`.
-    lost: u32,
+    /// are never handed out, and the slab is empty again when `inuse == lost`. 16 bits, at
+    /// most [`MAX_OBJECTS`], so that the header stays within 64 bytes (and the layouts as
+    /// they were).
+    lost: u16,
     list: ListId,
 }
+
+// The layouts of the default caches (README, `geometry_of_default_caches`) assume a header
+// of 64 bytes at most: checked at build time.
+const _: () = assert!(core::mem::size_of::<Header>() <= 64);
 
 impl Header {
     /// Sets the mark of the slab's first page: the cache's while the slab is on a node's
@@ -692,7 +702,9 @@ impl SlabLists {
                     report_corrupt_freelist(&*hdr, lost);
                     // INVARIANT: the rest of the list is abandoned, counted as in use for
                     // good; the slab has no free object left, so it goes on `full` below.
-                    (*hdr).lost += lost;
+                    // `lost <= objects <= MAX_OBJECTS`, and so is the slab's total.
+                    let lost16 = u16::try_from(lost).unwrap_or(u16::MAX);
+                    (*hdr).lost = (*hdr).lost.saturating_add(lost16);
                     inuse = g.objects;
                 }
                 (*hdr).freelist = fl;
@@ -782,7 +794,7 @@ impl SlabLists {
                         hdr,
                         freelist: h.freelist,
                         inuse: h.inuse,
-                        lost: h.lost,
+                        lost: h.lost.into(),
                         before,
                     }
                 }
@@ -898,7 +910,7 @@ impl SlabLists {
         let mut lost = 0;
         while !hdr.is_null() {
             // SAFETY: `hdr` is on `partial`; `next` is read before it may be unlinked.
-            let (next, inuse, l) = unsafe { ((*hdr).next, (*hdr).inuse, (*hdr).lost) };
+            let (next, inuse, l) = unsafe { ((*hdr).next, (*hdr).inuse, u32::from((*hdr).lost)) };
             if inuse == l {
                 lost += l as usize;
                 // SAFETY: `hdr` is on `partial`, so live.
@@ -928,7 +940,7 @@ impl SlabLists {
                 unsafe { clear_mark(hdr) };
                 // SAFETY: `hdr` is on one of our lists.
                 unsafe {
-                    live += ((*hdr).inuse - (*hdr).lost) as usize;
+                    live += ((*hdr).inuse - u32::from((*hdr).lost)) as usize;
                     hdr = (*hdr).next;
                 }
             }
@@ -1043,6 +1055,7 @@ mod tests {
                 };
                 let bytes = order_bytes(g.order).unwrap_or(0);
                 assert!(g.first >= core::mem::size_of::<Header>());
+                assert!(g.objects as usize <= MAX_OBJECTS);
                 assert!(g.first + g.objects as usize * g.stride <= bytes);
                 assert!(g.stride >= size && g.stride % align.max(8) == 0);
                 assert!(g.first % align.max(8) == 0);

@@ -6,7 +6,7 @@
 #   duplicate filename" and a stack trace);
 # - caches= with 17 entries (16 are accepted), of 512 bytes (511 are accepted), of only commas,
 #   empty, or with an empty entry;
-# - writes to the read-only debugfs files objects, bench and timings;
+# - writes to the read-only debugfs files objects, bench, timings, object_slots and hardening;
 # - the control file held open across rmmod.
 . /selftests/lib.sh
 # log: the kernel log since the last `dmesg -c`, without timestamps.
@@ -61,7 +61,7 @@ ctl destroy objects
 
 # The debugfs files other than control are read-only (0400): root can open them for writing,
 # and the write is refused (EINVAL, as the VFS refuses a write to a file without write).
-for f in objects bench timings; do
+for f in objects bench timings object_slots hardening; do
 	expect_eq "$(ls -l "$RSH_DBG/$f" | cut -c1-10)" "-r--------" "$f mode"
 	refused_write "$RSH_DBG/$f" "create x 64 8" "Invalid argument"
 	refused_write "$RSH_DBG/$f" "free hp-64 any all" "Invalid argument"
