@@ -28,6 +28,7 @@ ctl alloc $c any 40
 expect_eq "$(log)" \
 	"rust_slab_hp: corrupted free pointer in a slab on node 0: 29 free objects abandoned, none followed" \
 	"kernel log after allocating past the corruption"
+dmesg -c >/dev/null
 ctl verify $c
 expect_eq "$(grep "^$c " "$RSH_DBG/objects")" "$c 41 N0=41" "kept objects"
 expect_eq "$(stat $c objects)" "70 N0=70" "objects (41 allocated, 29 abandoned)"
