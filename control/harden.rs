@@ -130,9 +130,13 @@ pub(crate) fn bad_free(registry: &Registry, cache: &Arc<Cache>, kind: BadFreeKin
                 obj.leak();
                 return Err(EIO);
             }
-            // Its slab goes back to the page allocator if nothing else is allocated in it.
+            // Its slab goes back to the page allocator if nothing else is allocated in it: the
+            // cache must be left with no slab at all (told by the counters, not the marks the
+            // free checks).
             cache.shrink();
-            if crate::slab::marked_node(addr, cache.geometry()).is_some() {
+            let mut slabs = 0;
+            cache.for_each_node(|node| slabs += node.snapshot().slabs);
+            if slabs != 0 {
                 return Err(EBUSY);
             }
             give(addr)
