@@ -818,19 +818,22 @@ impl Cache {
         })
     }
 
-    /// TEST ONLY (the `corrupt_freeptr` control): overwrites the first word of the free object
-    /// at `ptr` with `value`, as a use-after-free write would, where the object keeps its free
-    /// pointer.
+    /// TEST ONLY (the `corrupt_freeptr` control): overwrites the stored free pointer of the
+    /// free object at `ptr` with `value`, as a use-after-free write would; `ptr` must head its
+    /// slab's freelist (checked under the node's lock, `EINVAL` and nothing written otherwise).
     ///
     /// # Safety
     ///
-    /// `ptr` must be an object of one of this cache's slabs, which must stay live until this
-    /// returns; nobody may use the object meanwhile.
-    #[cfg(rsh_test)]
-    pub(crate) unsafe fn scribble_free_object(&self, ptr: NonNull<u8>, value: usize) {
-        // SAFETY: By the safety requirements `ptr` is a pointer-aligned object of a live slab
-        // (every object is aligned to at least a pointer) that nobody uses.
-        unsafe { ptr.as_ptr().cast::<usize>().write(value) };
+    /// The next allocation from the slab decodes `value` and follows it if it is an object of
+    /// the same slab, which must then not be an allocated one.
+    #[cfg(all(rsh_test, CONFIG_SLAB_FREELIST_HARDENED))]
+    pub(crate) unsafe fn scribble_free_object(&self, ptr: NonNull<u8>, value: usize) -> Result {
+        let g = &self.geometry;
+        let node = slab::marked_node(ptr.as_ptr() as usize, g)
+            .and_then(|nid| self.node(nid))
+            .ok_or(EINVAL)?;
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { node.scribble_freelist_head(ptr.as_ptr(), value, g) }
     }
 
     /// The object's bytes, for its owner to fill and check; `EINVAL` for another cache's

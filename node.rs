@@ -257,6 +257,23 @@ impl Node {
         result
     }
 
+    /// TEST ONLY: [`SlabLists::scribble_freelist_head`] under the lock.
+    ///
+    /// # Safety
+    ///
+    /// As [`SlabLists::scribble_freelist_head`]'s.
+    #[cfg(all(rsh_test, CONFIG_SLAB_FREELIST_HARDENED))]
+    pub(crate) unsafe fn scribble_freelist_head(
+        &self,
+        p: *mut u8,
+        value: usize,
+        g: &Geometry,
+    ) -> Result {
+        let mut lists = self.lists.lock();
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { lists.scribble_freelist_head(p, value, g, self.nid) }
+    }
+
     /// Gives every empty slab back to the page allocator; returns how many.
     pub(crate) fn shrink(&self, g: &Geometry) -> usize {
         let (drain, n) = {

@@ -202,7 +202,7 @@ impl Geometry {
         }
         #[cfg(not(CONFIG_SLAB_FREELIST_HARDENED))]
         {
-            let _ = at;
+            let _ = (at, self.keys.freeptr);
             next as usize
         }
     }
@@ -860,6 +860,38 @@ impl SlabLists {
         // (it is on node `nid`, and marked only while on that node's lists); the rest is
         // forwarded from our own safety requirements.
         unsafe { self.free_many(&[p], g, cache_id, min_partial, drain, note) }
+    }
+
+    /// TEST ONLY: overwrites the stored free pointer of `p` with `value`, as a use-after-free
+    /// write would. `EINVAL`, writing nothing, unless `p` heads the freelist of a slab of these
+    /// lists (node `nid`'s, marked as `g`'s cache's).
+    ///
+    /// # Safety
+    ///
+    /// The next allocation from the slab decodes `value` and follows it if it is an object of
+    /// the same slab, which must then not be an allocated one.
+    #[cfg(all(rsh_test, CONFIG_SLAB_FREELIST_HARDENED))]
+    pub(crate) unsafe fn scribble_freelist_head(
+        &mut self,
+        p: *mut u8,
+        value: usize,
+        g: &Geometry,
+        nid: NodeId,
+    ) -> Result {
+        if marked_node(p as usize, g) != Some(nid) {
+            return Err(EINVAL);
+        }
+        let hdr = g.slab_base(p as usize) as *mut Header;
+        // SAFETY: The slab is marked as the cache's and on node `nid`, so it is on these lists
+        // and `hdr` is its header.
+        let head = unsafe { (*hdr).freelist };
+        if head.is_null() || head.cast::<u8>() != p {
+            return Err(EINVAL);
+        }
+        // SAFETY: `head` is a free object of a slab of these lists, which we hold: its first
+        // word is the lists' to write, and nobody else's.
+        unsafe { head.write(FreeObject { next: value }) };
+        Ok(())
     }
 
     /// Writes a run of frees back to its slab and moves the slab where it now belongs.

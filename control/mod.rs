@@ -36,7 +36,9 @@
 //! corrupt_freeptr <cache>                  a use-after-free write: allocates an object in the
 //!                                          slab of the last kept object of the cache, frees
 //!                                          it and overwrites its free pointer with that kept
-//!                                          object's address (EINVAL if none is kept)
+//!                                          object's address (EINVAL if none is kept); only
+//!                                          where CONFIG_SLAB_FREELIST_HARDENED makes that
+//!                                          write harmless
 //! bad_free <cache> <kind>                  gives the cache back a pointer that is not an
 //!                                          allocated object of it, through the raw-pointer
 //!                                          free (`Cache::free_raw`); fails with what that
@@ -139,6 +141,7 @@ impl Control {
                 crate::testing::hold_next_event(ms);
                 Ok(())
             }
+            #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
             Command::CorruptFreeptr(name) => self.kept.corrupt_freeptr(&registry.find(&name)?),
             Command::BadFree(name, kind) => {
                 harden::bad_free(registry, &registry.find(&name)?, kind)

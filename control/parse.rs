@@ -36,7 +36,7 @@ hold_stash <cache> <ms>
 skip_adding <node>
 hold_event <ms>
 locked_read <cache>
-corrupt_freeptr <cache>
+corrupt_freeptr <cache>   (kernels with CONFIG_SLAB_FREELIST_HARDENED)
 bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released>
 ";
 
@@ -74,6 +74,7 @@ pub(crate) enum Command {
     HoldStash(CacheName, u32),
     HoldEvent(u32),
     LockedRead(CacheName),
+    #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
     CorruptFreeptr(CacheName),
     BadFree(CacheName, BadFreeKind),
     // The benchmark needs kernel threads and completions: 7.x only.
@@ -160,6 +161,7 @@ impl Command {
             },
             (b"hold_event", 2) => Self::HoldEvent(parse_ms(args[1], 0, MAX_HOLD_MS)?),
             (b"locked_read", 2) => Self::LockedRead(CacheName::new(args[1])?),
+            #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
             (b"corrupt_freeptr", 2) => Self::CorruptFreeptr(CacheName::new(args[1])?),
             (b"bad_free", 3) => {
                 Self::BadFree(CacheName::new(args[1])?, BadFreeKind::parse(args[2])?)
