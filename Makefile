@@ -94,7 +94,7 @@ clean:
 	rm -f rust_slab_hp.o rust_slab_hp.ko rust_slab_hp.mod rust_slab_hp.mod.c rust_slab_hp.mod.o \
 		rust_slab_hp.bc rust_slab_hp.m.bc rust_slab_hp_rs.o rust_slab_hp_rs.bc rust_slab_hp.d \
 		.module-common.o Module.symvers modules.order .*.cmd \
-		ffi/.*.cmd ffi/generated.rs ffi/page_state.o
+		ffi/.*.cmd ffi/generated.rs ffi/page_state.o ffi/fastpath.o rust_slab_hp_rs.m.bc
 
 modules_install: kdir-check
 	+$(KBUILD) modules_install

@@ -41,7 +41,7 @@ use crate::{
     },
     node::Node,
     once::SetOnceBox,
-    percpu::{LockedStash, Stash, Stashes, STASH_MAX},
+    percpu::{Freed, NodeStash, Stashes, STASH_MAX},
     slab::{self, FreelistOrder, Geometry, Slab, SlabKeys},
 };
 use core::{
@@ -286,13 +286,24 @@ impl Cache {
         Some(unsafe { slab::nid_of(obj.ptr, &self.geometry) })
     }
 
-    /// Wraps a pointer just handed out by one of this cache's slabs.
-    fn object(&self, ptr: NonNull<u8>) -> Object {
+    /// Wraps a pointer just handed out by one of this cache's slabs (or stashes), already
+    /// prepared for its user (see [`Cache::hand_out`]).
+    #[inline]
+    fn wrap(&self, ptr: NonNull<u8>) -> Object {
         // INVARIANT: `ptr` was just allocated from one of our slabs.
         Object {
             ptr,
             cache: self.id,
         }
+    }
+
+    /// Prepares a pointer just taken from a slab or a stash for its user as the kernel's
+    /// `init_on_alloc` and `init_on_free` switches ask, zeroed if `zero` (SLUB's
+    /// `slab_post_alloc_hook()` and `maybe_wipe_obj_freeptr()`), and wraps it.
+    fn hand_out(&self, ptr: NonNull<u8>, zero: bool) -> Object {
+        // SAFETY: `ptr` is an object of this cache, `object_size` bytes, just allocated: ours.
+        unsafe { ffi::fastpath::init_alloc(ptr, self.geometry.object_size, zero) };
+        self.wrap(ptr)
     }
 
     fn slot(&self, nid: NodeId) -> &SetOnceBox<Node> {
@@ -363,8 +374,18 @@ impl Cache {
     /// Allocates an object as `req` asks. Fails with `ENOMEM` and changes nothing else if no
     /// memory is available where the request allows it.
     pub(crate) fn alloc(&self, req: NodeRequest) -> Result<Object> {
+        self.alloc_req(req, false)
+    }
+
+    /// [`Cache::alloc`] of a zeroed object, whatever the kernel's switches say
+    /// (`kmem_cache_zalloc()`, `__GFP_ZERO`).
+    pub(crate) fn zalloc(&self, req: NodeRequest) -> Result<Object> {
+        self.alloc_req(req, true)
+    }
+
+    fn alloc_req(&self, req: NodeRequest, zero: bool) -> Result<Object> {
         ffi::might_sleep!();
-        match req {
+        let p = match req {
             NodeRequest::Any => self.alloc_any(),
             NodeRequest::Exact(nid) if self.usable(nid) => self.alloc_on(nid),
             NodeRequest::Exact(_) => Err(ENOMEM),
@@ -376,7 +397,8 @@ impl Cache {
                 self.stats.fallbacks.add(nid, 1);
                 self.alloc_any()
             }
-        }
+        }?;
+        Ok(self.hand_out(p, zero))
     }
 
     /// Allocates an object from any node through the current CPU's stash: the fast path.
@@ -385,29 +407,40 @@ impl Cache {
     /// lists directly, as [`Cache::alloc`] would give it.
     #[inline]
     pub(crate) fn alloc_fast(&self) -> Result<Object> {
+        self.alloc_fast_init(false)
+    }
+
+    /// [`Cache::alloc_fast`] of a zeroed object, whatever the kernel's switches say
+    /// (`kmem_cache_zalloc()`).
+    #[inline]
+    pub(crate) fn zalloc_fast(&self) -> Result<Object> {
+        self.alloc_fast_init(true)
+    }
+
+    #[inline]
+    fn alloc_fast_init(&self, zero: bool) -> Result<Object> {
         ffi::might_sleep!();
-        // Only a stash hit is inlined: refills have a large frame (a batch on the stack) that
-        // the hit should not pay for.
-        match self.stashes.current().try_with(Stash::pop) {
-            Some(Some(p)) => Ok(self.object(p)),
-            Some(None) => self.alloc_refill(),
-            None => self.alloc_any(),
+        // Only a stash hit is inlined (one call into C, which also zeroes as asked): refills
+        // have a large frame (a batch on the stack) that the hit should not pay for.
+        match self.stashes.alloc(zero) {
+            Some(p) => Ok(self.wrap(p)),
+            None => self.alloc_refill().map(|p| self.hand_out(p, zero)),
         }
     }
 
-    /// [`Cache::alloc_fast`] with an empty stash: refills it from the depot, the partial slabs
-    /// or a new slab, and takes one object.
+    /// [`Cache::alloc_fast`] with the stash empty or held: refills it from the depot, the
+    /// partial slabs or a new slab, and takes one object; a held stash sends the allocation to
+    /// the node lists.
     #[inline(never)]
-    fn alloc_refill(&self) -> Result<Object> {
+    fn alloc_refill(&self) -> Result<NonNull<u8>> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
-        let cs = self.stashes.current();
-        let home = cs.home();
-        let Some(mut s) = cs.try_lock() else {
+        let Some((mut s, _)) = self.stashes.lock_current() else {
             return self.alloc_any();
         };
+        let home = s.home();
         if let Some(p) = s.pop() {
-            return Ok(self.object(p));
+            return Ok(p);
         }
         // Empty: a magazine from the depot, else partial slabs, the CPU's node first and then
         // the others by distance, one node lock per node.
@@ -424,12 +457,12 @@ impl Cache {
             }
         }
         if let Some(p) = s.pop() {
-            return Ok(self.object(p));
+            return Ok(p);
         }
         drop(s);
         // No partial slab anywhere: a new one, outside every lock, from the local node.
         let (slab, node) = self.new_slab(home)?;
-        self.take_from_new_slab(cs, node, slab)
+        self.take_from_new_slab(None, node, slab)
     }
 
     /// The metadata of every node allocations may take objects from, nearest to `home` first.
@@ -471,8 +504,14 @@ impl Cache {
     }
 
     /// Adds `slab`, new, to `node`'s lists and takes one object from it for the caller and as
-    /// many more as fit into `stash`; what does not fit goes back to the slab.
-    fn take_from_new_slab(&self, stash: &LockedStash, node: &Node, slab: Slab) -> Result<Object> {
+    /// many more as fit into a stash: node stash `ns`, or the stash of the CPU this runs on
+    /// now; what does not fit goes back to the slab.
+    fn take_from_new_slab(
+        &self,
+        ns: Option<&NodeStash>,
+        node: &Node,
+        slab: Slab,
+    ) -> Result<NonNull<u8>> {
         // The lists must never hold another node's slab.
         if slab.nid() != node.nid() {
             return Err(ENOMEM);
@@ -483,74 +522,71 @@ impl Cache {
         let n = node.add_slab_and_alloc_batch(slab, &self.geometry, &mut batch[..want]);
         let first = NonNull::new(batch[0]).filter(|_| n > 0).ok_or(ENOMEM)?;
         let rest = &batch[1..n];
-        let stashed = stash
-            .try_with(|s| {
-                let k = rest.len().min(s.room(cap));
-                s.spare(cap)[..k].copy_from_slice(&rest[..k]);
-                s.filled(k);
-                k
-            })
-            .unwrap_or(0);
+        let guard = match ns {
+            Some(ns) => ns.try_lock(),
+            None => self.stashes.lock_current().map(|(s, _)| s),
+        };
+        let stashed = guard.map_or(0, |mut s| {
+            let k = rest.len().min(s.room(cap));
+            s.spare(cap)[..k].copy_from_slice(&rest[..k]);
+            s.filled(k);
+            k
+        });
         self.free_on_node(Some(node.nid()), &rest[stashed..]);
-        Ok(self.object(first))
+        Ok(first)
     }
 
     /// Frees an object through the current CPU's stash: the fast path. A full stash parks its
     /// older half in the depot, or sends it back to the slabs if the depot is full; a held
     /// stash sends the object to its slab directly. An object of another node than the CPU's
     /// goes to that node's stash instead, if node-exact allocations made one. An object of
-    /// another cache is refused and handed back.
+    /// another cache is refused and handed back. The object is zeroed first if the kernel's
+    /// `init_on_free` switch is on.
     #[inline]
     pub(crate) fn free_fast(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
         ffi::might_sleep!();
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
-        let cap = self.stashes.cap();
-        let cs = self.stashes.current();
-        if let Some(home) = cs.home().filter(|_| self.stashes.any_node()) {
+        let ns = if self.stashes.any_node() {
             // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache
             // (ids match), so its slab, laid out as `self.geometry`, is live.
             let nid = unsafe { slab::nid_of(obj.ptr, &self.geometry) };
-            if nid != home {
-                if let Some(ns) = self.stashes.node(nid) {
-                    return match ns.try_with(|s| s.push(obj.ptr, cap).err()) {
-                        Some(None) => Ok(()),
-                        Some(Some(p)) => {
-                            self.free_remote_spill(ns, p);
-                            Ok(())
-                        }
-                        None => self.free(obj),
-                    };
+            self.stashes.node(nid)
+        } else {
+            None
+        };
+        let p = obj.ptr;
+        // SAFETY: `obj`, a live object of this cache (ids match), is given up here.
+        match unsafe { self.stashes.free(p, ns) } {
+            Freed::Stashed => {}
+            Freed::Slow => self.free_spill(p),
+            Freed::NodeSlow => {
+                if let Some(ns) = ns {
+                    self.free_remote_spill(ns, p);
                 }
             }
         }
-        match cs.try_with(|s| s.push(obj.ptr, cap).err()) {
-            Some(None) => Ok(()),
-            Some(Some(p)) => {
-                self.free_spill(p);
-                Ok(())
-            }
-            None => self.free(obj),
-        }
+        Ok(())
     }
 
     /// [`Cache::free_fast`] for an object of another node than the CPU's, when that node has a
-    /// stash and it is full: the stash gives its older half back to the slabs and keeps `p`.
-    /// (Remote objects go to their node's stash rather than the CPU's, as SLUB keeps them out
-    /// of its per-CPU sheaves: node-exact allocations get them back, and allocations for any
-    /// node do not hand remote memory out as local.)
+    /// stash and it is full or held: a full stash gives its older half back to the slabs and
+    /// keeps `p`. (Remote objects go to their node's stash rather than the CPU's, as SLUB
+    /// keeps them out of its per-CPU sheaves: node-exact allocations get them back, and
+    /// allocations for any node do not hand remote memory out as local.)
     #[inline(never)]
-    fn free_remote_spill(&self, ns: &LockedStash, p: NonNull<u8>) {
+    fn free_remote_spill(&self, ns: &NodeStash, p: NonNull<u8>) {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        let n = ns
-            .try_with(|s| s.swap_half(p, cap, &mut out))
-            .unwrap_or_else(|| {
-                // Held meanwhile: the object goes back to its slab.
+        let n = match ns.try_lock() {
+            Some(mut s) => s.swap_half(p, cap, &mut out),
+            None => {
+                // Held: the object goes back to its slab.
                 out[0] = p.as_ptr();
                 1
-            });
+            }
+        };
         self.free_on_node(ns.home(), &out[..n]);
     }
 
@@ -560,22 +596,35 @@ impl Cache {
     /// allowed to sleep, as for every allocation of new slabs here.
     #[inline]
     pub(crate) fn alloc_fast_on(&self, nid: NodeId) -> Result<Object> {
+        self.alloc_fast_on_init(nid, false)
+    }
+
+    /// [`Cache::alloc_fast_on`] of a zeroed object, whatever the kernel's switches say.
+    #[inline]
+    pub(crate) fn zalloc_fast_on(&self, nid: NodeId) -> Result<Object> {
+        self.alloc_fast_on_init(nid, true)
+    }
+
+    #[inline]
+    fn alloc_fast_on_init(&self, nid: NodeId, zero: bool) -> Result<Object> {
         ffi::might_sleep!();
         if !self.usable(nid) {
             return Err(ENOMEM);
         }
         let ns = self.stashes.node_or_new(nid)?;
-        match ns.try_with(Stash::pop) {
-            Some(Some(p)) => Ok(self.object(p)),
-            Some(None) => self.alloc_node_refill(ns, nid),
-            None => self.alloc_on(nid),
+        match ns.alloc(self.geometry.object_size, zero) {
+            Some(p) => Ok(self.wrap(p)),
+            None => self
+                .alloc_node_refill(ns, nid)
+                .map(|p| self.hand_out(p, zero)),
         }
     }
 
-    /// [`Cache::alloc_fast_on`] with an empty node stash: refills it from the node's partial
-    /// slabs, or from a new slab of the node's memory, and takes one object.
+    /// [`Cache::alloc_fast_on`] with the node stash empty or held: refills it from the node's
+    /// partial slabs, or from a new slab of the node's memory, and takes one object; a held
+    /// stash sends the allocation to the node's lists.
     #[inline(never)]
-    fn alloc_node_refill(&self, ns: &LockedStash, nid: NodeId) -> Result<Object> {
+    fn alloc_node_refill(&self, ns: &NodeStash, nid: NodeId) -> Result<NonNull<u8>> {
         let cap = self.stashes.cap();
         let g = &self.geometry;
         let node = self.node(nid).ok_or(ENOMEM)?;
@@ -584,12 +633,12 @@ impl Cache {
         };
         // Another task may have refilled it since the caller found it empty.
         if let Some(p) = s.pop() {
-            return Ok(self.object(p));
+            return Ok(p);
         }
         let n = node.alloc_batch(g, s.spare(cap));
         s.filled(n);
         if let Some(p) = s.pop() {
-            return Ok(self.object(p));
+            return Ok(p);
         }
         drop(s);
         let slab = Slab::new(
@@ -598,24 +647,22 @@ impl Cache {
             self.id,
             &self.freelist_order,
         )?;
-        self.take_from_new_slab(ns, node, slab)
+        self.take_from_new_slab(Some(ns), node, slab)
     }
 
-    /// [`Cache::free_fast`] with a full stash: its older half goes to the depot (or the slabs),
-    /// then `p` is stashed.
+    /// [`Cache::free_fast`] with the CPU's stash full or held: a full stash's older half goes to
+    /// the depot (or the slabs), then `p` is stashed; a held stash sends `p` to its slab.
     #[inline(never)]
     fn free_spill(&self, p: NonNull<u8>) {
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        let held = self
-            .stashes
-            .current()
-            .try_with(|s| s.swap_half(p, cap, &mut out));
-        let Some(n) = held else {
-            // Held meanwhile: the object goes back to its slab.
+        let Some((mut s, _)) = self.stashes.lock_current() else {
+            // Held: the object goes back to its slab.
             self.free_batch(&[p.as_ptr()]);
             return;
         };
+        let n = s.swap_half(p, cap, &mut out);
+        drop(s);
         if !self.stashes.depot().put(&out[..n]) {
             self.free_batch(&out[..n]);
         }
@@ -625,12 +672,11 @@ impl Cache {
     /// objects parked there would keep their slabs (and the memory under them) from going away.
     /// Process context only: waits, sleeping, for a task that holds the stash.
     pub(crate) fn flush_cpu(&self, cpu: usize) {
-        let Some(cs) = self.stashes.cpu(cpu) else {
-            return;
-        };
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
-        self.free_batch(&out[..n]);
+        self.stashes.drain_cpus(Some(cpu), |s| {
+            let n = s.take_oldest(STASH_MAX, &mut out);
+            self.free_batch(&out[..n]);
+        });
     }
 
     /// TEST ONLY (the `hold_stash` control): holds the current CPU's stash for `ms`
@@ -639,8 +685,14 @@ impl Cache {
     /// waits.
     #[cfg(rsh_test)]
     pub(crate) fn hold_cpu_stash(&self, ms: u32) {
-        let cpu = ffi::current_cpu();
-        let held = self.stashes.current().lock();
+        let mut wait_us = 20;
+        let (held, cpu) = loop {
+            if let Some(got) = self.stashes.lock_current() {
+                break got;
+            }
+            ffi::sleep_us(wait_us);
+            wait_us = (wait_us * 2).min(2000);
+        };
         pr_info!(
             "{}: holding the stash of CPU {} for {} ms (test only)\n",
             self.name().as_str(),
@@ -658,12 +710,24 @@ impl Cache {
     }
 
     /// Gives every object in every CPU's and node's stash and in the depot back to its slab.
+    /// Process context only: waits, sleeping, for tasks that hold stashes, and for fast paths
+    /// to leave them (a grace period).
     pub(crate) fn flush_stashes(&self) {
         let mut out = [core::ptr::null_mut(); STASH_MAX];
-        for cs in Iterator::chain(self.stashes.cpus(), self.stashes.nodes()) {
-            let n = cs.with(|s| s.take_oldest(STASH_MAX, &mut out));
+        self.stashes.drain_cpus(None, |s| {
+            let n = s.take_oldest(STASH_MAX, &mut out);
+            self.free_batch(&out[..n]);
+        });
+        for ns in self.stashes.nodes() {
+            let n = ns.lock().take_oldest(STASH_MAX, &mut out);
             self.free_batch(&out[..n]);
         }
+        self.flush_depot();
+    }
+
+    /// Gives every object in the depot back to its slab.
+    fn flush_depot(&self) {
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
         loop {
             let n = self.stashes.depot().take(&mut out);
             if n == 0 {
@@ -733,11 +797,11 @@ impl Cache {
     }
 
     /// Allocates on node `nid` exactly: a partial slab there, or a new slab from its memory.
-    fn alloc_on(&self, nid: NodeId) -> Result<Object> {
+    fn alloc_on(&self, nid: NodeId) -> Result<NonNull<u8>> {
         let node = self.node(nid).ok_or(ENOMEM)?;
         let g = &self.geometry;
         if let Some(ptr) = node.alloc(g) {
-            return Ok(self.object(ptr));
+            return Ok(ptr);
         }
         let pages = Pages::alloc(Placement::Exact(nid), g.order)?;
         self.add_slab(node, Slab::new(pages, g, self.id, &self.freelist_order)?)
@@ -745,29 +809,27 @@ impl Cache {
 
     /// Allocates anywhere: a partial slab first, the CPU's node's then the others' by distance,
     /// then a new slab wherever the page allocator finds memory.
-    fn alloc_any(&self) -> Result<Object> {
+    fn alloc_any(&self) -> Result<NonNull<u8>> {
         let g = &self.geometry;
-        let home = self.stashes.current().home();
+        let home = self.stashes.current_home();
         for node in self.nodes_near(home) {
             if let Some(ptr) = node.alloc(g) {
-                return Ok(self.object(ptr));
+                return Ok(ptr);
             }
         }
         let (slab, node) = self.new_slab(home)?;
         self.add_slab(node, slab)
     }
 
-    fn add_slab(&self, node: &Node, slab: Slab) -> Result<Object> {
+    fn add_slab(&self, node: &Node, slab: Slab) -> Result<NonNull<u8>> {
         if slab.nid() != node.nid() {
             return Err(ENOMEM);
         }
-        let ptr = node
-            .add_slab_and_alloc(slab, &self.geometry)
-            .ok_or(ENOMEM)?;
-        Ok(self.object(ptr))
+        node.add_slab_and_alloc(slab, &self.geometry).ok_or(ENOMEM)
     }
 
-    /// Frees an object allocated from this cache.
+    /// Frees an object allocated from this cache, zeroing it first if the kernel's
+    /// `init_on_free` switch is on.
     ///
     /// An object of another cache is refused with `EINVAL` and handed back.
     pub(crate) fn free(&self, obj: Object) -> core::result::Result<(), (Error, Object)> {
@@ -776,7 +838,9 @@ impl Cache {
             return Err((EINVAL, obj));
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
-        // match) on a slab of the node `nid_of` read from its slab.
+        // match), `object_size` bytes, which its owner gives up here.
+        unsafe { ffi::fastpath::init_free(obj.ptr, self.geometry.object_size) };
+        // SAFETY: As above, on a slab of the node `nid_of` read from its slab.
         match unsafe { node.free(obj.ptr, &self.geometry, self.id) } {
             Ok(()) => Ok(()),
             Err(e) => Err((e, obj)),
@@ -867,7 +931,14 @@ impl Drop for Cache {
     fn drop(&mut self) {
         // Stashed objects are free: give them back before the node table goes (with the
         // fields), whose metadata frees its slabs then (or leaks those with live objects).
-        self.flush_stashes();
+        // Nothing else can reach the stashes any more: no flags to wait for, no grace period.
+        let mut out = [core::ptr::null_mut(); STASH_MAX];
+        let mut i = 0;
+        while let Some(n) = self.stashes.drain_exclusive(i, &mut out) {
+            self.free_batch(&out[..n]);
+            i += 1;
+        }
+        self.flush_depot();
     }
 }
 

@@ -9,26 +9,47 @@
 //!
 //! # Locking
 //!
-//! - `LockedStash::busy`, a flag per CPU, makes its holder the only user of that CPU's array
-//!   (the counterpart of SLUB's `local_trylock_t`). The fast paths only *try* to take it: if
-//!   another task holds it (one preempted in the middle of a fast path, or a flush from
-//!   another CPU), they take the node-locked slow path instead and never wait. Flushes
-//!   (shrink, a node losing its last memory, a CPU going offline, cache destruction) wait for
-//!   it by sleeping between tries, never by spinning: the holder may be preempted (by the
-//!   flushing task itself, if that runs at a higher priority on the same CPU) or, on
-//!   PREEMPT_RT, blocked on `Node::lists`, which is a sleeping lock there, and only gets to run
-//!   and let go if the flush gives up the CPU. Flushes therefore run in process context only.
-//!   A task that migrates after picking a stash still uses it correctly, only less locally.
-//!   The flag is a try-lock rather than a `SpinLock` because the fast path must not pay for
-//!   a preemption-disabling lock call pair (Rust in 7.3 has no `preempt_disable()`); the
-//!   flag costs one compare-and-exchange and one store.
-//! - A stash flag (of a CPU or of a node) nests outside `Node::lists` and the depot lock (a
-//!   refill may hold all three), and a task holds at most one stash flag at a time. Nothing
-//!   that sleeps runs under it: new slabs are allocated with it dropped. It is not known to
-//!   lockdep, so no other lock may be waited for under it except those two, which are never
-//!   held while waiting for a stash flag.
-//! - `LockedStash::len` mirrors the array length, written under the flag and read without it by
-//!   the statistics.
+//! Each stash has a flag, `busy` ([`RawStash::busy`], the counterpart of SLUB's
+//! `local_trylock_t`): whoever holds it is the only user of the stash's array.
+//!
+//! - **CPU stashes.** A *fast path* (`ffi/fastpath.c`: `rsh_cpu_alloc()`, `rsh_cpu_free()`)
+//!   runs on the stash's CPU with preemption disabled and uses the array only if the flag is
+//!   clear, without setting it and without any atomic read-modify-write, as SLUB's sheaves do:
+//!   nothing else runs on that CPU meanwhile (the API is for process context only: no
+//!   interrupt handler uses a cache), and code on other CPUs uses the array only with the flag
+//!   held and after the wait below. A fast path that finds the flag set, or the stash empty or
+//!   full, takes a slow path instead of waiting.
+//! - A *slow path* (a refill, a spill, a new slab's objects) takes the flag of the stash of the
+//!   CPU it runs on by compare-and-exchange, with preemption disabled around it
+//!   ([`Stashes::lock_current`]): no fast path on that CPU is then half way through the stash,
+//!   and later ones see the flag. The holder may then be preempted, block (on `Node::lists`, a
+//!   sleeping lock on PREEMPT_RT) and migrate: a task that migrates with a flag still uses
+//!   that stash correctly, only less locally. A slow path that finds the flag held takes the
+//!   node-locked path instead of waiting.
+//! - A *flush* (shrink, a node losing its last memory, a CPU going offline) may run on any CPU
+//!   ([`Stashes::drain_cpus`]): it takes the flags of the CPU stashes it empties, in CPU order,
+//!   by compare-and-exchange, then waits for an RCU grace period (`synchronize_rcu()`: every
+//!   region with preemption disabled that began before has ended, so no fast path that saw a
+//!   flag clear is still in its stash, and every later one sees the flag set) before it
+//!   touches the arrays. It waits for a held flag by sleeping between tries, never by
+//!   spinning: the holder may be preempted (by the flushing task itself, if that runs at a
+//!   higher priority on the same CPU) or, on PREEMPT_RT, blocked on `Node::lists`, and only
+//!   gets to run and let go if the flush gives up the CPU. Flushes therefore run in process
+//!   context only. A flush whose stashes are all empty (read without their flags: an object
+//!   stashed meanwhile is as if stashed just after it) takes no flag and waits for nothing.
+//!   Cache destruction empties the stashes the same way without the grace period: no one else
+//!   can reach them any more.
+//! - **Node stashes** are shared by every CPU: every use of one, fast (in C too) or slow, takes
+//!   its flag by compare-and-exchange; a try that fails takes the node-locked path, a flush
+//!   sleeps between tries ([`NodeStash::lock`]).
+//! - A stash flag nests outside `Node::lists` and the depot lock (a refill may hold all three).
+//!   A slow path holds at most one flag, never waits for another, and sleeps only on
+//!   PREEMPT_RT's `Node::lists`: new slabs are allocated with the flag dropped. A flush holds
+//!   the CPU flags it took (taken in CPU order, so two flushes cannot deadlock) while it waits
+//!   for further flags and for the grace period, and takes node stashes one at a time after.
+//!   Flags are not known to lockdep, so no other lock may be waited for under one except those
+//!   two, which are never held while waiting for a flag.
+//! - A stash's `len` is written by its user and read without the flag by the statistics.
 //!
 //! Behind the stashes, each cache has a depot of magazines (SLUB's barn): a full stash parks
 //! its older half there, an empty one takes a magazine back, and objects move between CPUs
@@ -36,19 +57,19 @@
 //! go back to, or come from, the slabs.
 //!
 //! - `Depot::mags`, a spinlock per cache, protects the magazines. It nests inside a stash
-//!   lock (a refill takes a magazine with the stash locked) and outside nothing: magazines
-//!   go to the slabs with it dropped.
+//!   flag (a refill takes a magazine with the stash held) and outside nothing: magazines go to
+//!   the slabs with it dropped.
 //!
 //! Node-exact allocations (`kmem_cache_alloc_node()`'s counterpart) have stashes of their
 //! own, one per node, made on a node's first such allocation and kept for the cache's life (a
-//! [`SetOnceBox`] per possible node, like the node metadata). They are `LockedStash`es too, shared by every CPU, behind the same try-lock flag:
-//! two CPUs allocating on one remote node at once make one of them take the node-locked path.
-//! A CPU stash knows its CPU's node (its `home`, set when the stash is made and again each
-//! time the CPU comes online, see [`crate::registry`]); a free of an object of another node
-//! goes to that node's stash when there is one, so CPU stashes keep to local objects, as SLUB
-//! keeps remote objects out of its sheaves, and refills take the home node's partial slabs
-//! first, then the other nodes' by distance. A node stash's objects come from and go back to
-//! its own node's slabs only, never through the depot.
+//! [`SetOnceBox`] per possible node, like the node metadata), shared by every CPU (see
+//! Locking): two CPUs allocating on one remote node at once make one of them take the
+//! node-locked path. A CPU stash knows its CPU's node (its `home`, set when the stash is made
+//! and again each time the CPU comes online, see [`crate::registry`]); a free of an object of
+//! another node goes to that node's stash when there is one, so CPU stashes keep to local
+//! objects, as SLUB keeps remote objects out of its sheaves, and refills take the home node's
+//! partial slabs first, then the other nodes' by distance. A node stash's objects come from and
+//! go back to its own node's slabs only, never through the depot.
 //!
 //! When a CPU goes offline its stash is given back to the slabs (SLUB's `slub_cpu_dead()`), so
 //! objects parked there do not keep their slabs, and the memory under them, from going away.
@@ -59,20 +80,21 @@
 //! node stashes included.
 
 use crate::{
-    ffi::{self, nodes::NodeId},
+    ffi::{
+        self,
+        fastpath::{CpuStashes, RawStash},
+        nodes::NodeId,
+    },
     once::SetOnceBox,
     slab::Geometry,
 };
 use core::{
-    cell::UnsafeCell,
-    ops::{Deref, DerefMut},
     ptr::NonNull,
-    sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering},
+    sync::atomic::{AtomicBool, AtomicUsize, Ordering},
 };
 use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
-/// The most objects a stash holds.
-pub(crate) const STASH_MAX: usize = 64;
+pub(crate) use crate::ffi::fastpath::{Freed, STASH_MAX};
 
 /// How many objects a stash holds for objects of `size` bytes: 64 below 1 KiB, 16 from there
 /// (SLUB keeps two sheaves per CPU, of 60 objects below 256 bytes, 26 up to 1 KiB, 12 up to a
@@ -88,22 +110,79 @@ pub(crate) fn capacity(size: usize) -> usize {
     }
 }
 
-/// The objects of one stash.
-pub(crate) struct Stash {
-    objs: [*mut u8; STASH_MAX],
-    len: usize,
+/// Takes `s`'s flag if it is clear; whether it did.
+#[inline]
+fn try_take(s: &RawStash) -> bool {
+    s.busy()
+        .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+        .is_ok()
 }
 
-// SAFETY: The pointers are free objects owned by the stash's cache; whoever holds the lock may
-// hand them out on any CPU.
-unsafe impl Send for Stash {}
+/// Takes `s`'s flag, sleeping until its holder lets it go: for flushes, off the fast paths.
+///
+/// Process context only. The wait sleeps between tries rather than spinning, so that a holder
+/// that is not running (preempted on this CPU, or blocked on a sleeping lock on PREEMPT_RT)
+/// gets the CPU and finishes; a holder never waits for anything a flush holds.
+fn take_sleeping(s: &RawStash) {
+    ffi::might_sleep!();
+    // A holder lets go within microseconds of running again, so the first waits are short;
+    // one that is not running can take a while, so the waits double, up to 2 ms, rather than
+    // wake the flush tens of thousands of times a second.
+    let mut wait_us = 20;
+    while !try_take(s) {
+        ffi::sleep_us(wait_us);
+        wait_us = (wait_us * 2).min(2000);
+    }
+}
 
-impl Stash {
+/// Exclusive use of one stash's array, until dropped (which clears the stash's flag).
+///
+/// # Invariants
+///
+/// The guard's holder took the stash's flag (`busy` from 0 to 1), and no fast path is using
+/// the array or can start to: the stash is a node stash (which fast paths use only with its
+/// flag), or a CPU stash whose flag was taken on its CPU with preemption disabled, or followed
+/// by an RCU grace period, or by a holder that no one else can reach the stash from.
+#[must_use = "the stash is released as soon as the guard is dropped"]
+pub(crate) struct StashGuard<'a>(&'a RawStash);
+
+impl<'a> StashGuard<'a> {
+    /// The guard of a stash whose flag the caller took.
+    ///
+    /// # Safety
+    ///
+    /// The caller took `s`'s flag, and no fast path uses or can start to use `s`'s array (see
+    /// the type invariants); the guard's drop clears the flag.
+    unsafe fn new(s: &'a RawStash) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self(s)
+    }
+
+    #[inline]
+    fn objs(&mut self) -> &mut [*mut u8; STASH_MAX] {
+        // SAFETY: By the type invariants the guard's holder is the array's only user, and the
+        // borrow of `self` is exclusive, so this is the only reference to it while it lasts.
+        unsafe { &mut *self.0.objs() }
+    }
+
+    /// Objects in the stash.
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len().load(Ordering::Relaxed) as usize
+    }
+
+    #[inline]
+    fn set_len(&mut self, n: usize) {
+        // `n <= STASH_MAX`.
+        self.0.len().store(n as u32, Ordering::Relaxed);
+    }
+
     /// Takes the most recently stashed object.
     #[inline]
     pub(crate) fn pop(&mut self) -> Option<NonNull<u8>> {
-        self.len = self.len.checked_sub(1)?;
-        NonNull::new(self.objs[self.len])
+        let len = self.len().min(STASH_MAX).checked_sub(1)?;
+        self.set_len(len);
+        NonNull::new(self.objs()[len])
     }
 
     /// Stashes `obj` if there is room below `cap`; hands it back otherwise.
@@ -113,20 +192,23 @@ impl Stash {
         obj: NonNull<u8>,
         cap: usize,
     ) -> core::result::Result<(), NonNull<u8>> {
-        if self.len >= cap.min(STASH_MAX) {
+        let len = self.len();
+        if len >= cap.min(STASH_MAX) {
             return Err(obj);
         }
-        self.objs[self.len] = obj.as_ptr();
-        self.len += 1;
+        self.objs()[len] = obj.as_ptr();
+        self.set_len(len + 1);
         Ok(())
     }
 
     /// Moves the oldest `n` objects (or all there are) into `out`; returns how many.
     pub(crate) fn take_oldest(&mut self, n: usize, out: &mut [*mut u8; STASH_MAX]) -> usize {
-        let n = n.min(self.len);
-        out[..n].copy_from_slice(&self.objs[..n]);
-        self.objs.copy_within(n..self.len, 0);
-        self.len -= n;
+        let len = self.len().min(STASH_MAX);
+        let n = n.min(len);
+        let objs = self.objs();
+        out[..n].copy_from_slice(&objs[..n]);
+        objs.copy_within(n..len, 0);
+        self.set_len(len - n);
         n
     }
 
@@ -149,152 +231,89 @@ impl Stash {
 
     /// Room left below `cap`.
     pub(crate) fn room(&self, cap: usize) -> usize {
-        cap.min(STASH_MAX).saturating_sub(self.len)
+        cap.min(STASH_MAX).saturating_sub(self.len())
     }
 
-    /// The free part of the array, for a refill to write into, and the count it holds.
+    /// The free part of the array, for a refill to write into (then [`StashGuard::filled`]).
     pub(crate) fn spare(&mut self, cap: usize) -> &mut [*mut u8] {
         let end = cap.min(STASH_MAX);
-        let start = self.len.min(end);
-        &mut self.objs[start..end]
+        let start = self.len().min(end);
+        &mut self.objs()[start..end]
     }
 
-    /// Records that `n` objects were written into [`Stash::spare`].
+    /// Records that `n` objects were written into [`StashGuard::spare`].
     pub(crate) fn filled(&mut self, n: usize) {
-        self.len += n;
-    }
-}
-
-/// A stash behind its try-lock flag: one CPU's, or one node's.
-///
-/// # Invariants
-///
-/// `stash` is only accessed through a [`StashGuard`], and at most one exists at a time: a
-/// guard is only made by the `false` to `true` transition of `busy`, which its drop undoes.
-#[pin_data]
-pub(crate) struct LockedStash {
-    stash: UnsafeCell<Stash>,
-    busy: AtomicBool,
-    len: AtomicUsize,
-    /// A CPU stash: the node of its CPU, if known (-1 if not), updated when the CPU comes
-    /// online. A node stash: its node, for good.
-    home: AtomicI32,
-}
-
-// SAFETY: The array is only reached through a `StashGuard`, of which at most one exists (type
-// invariant), and the `busy` flag's acquire/release pairs order one holder's accesses before
-// the next one's, as a lock does; the other fields are atomics.
-unsafe impl Sync for LockedStash {}
-
-impl LockedStash {
-    fn new(home: Option<NodeId>) -> impl PinInit<Self> {
-        // INVARIANT: Not busy, no guard.
-        pin_init!(Self {
-            stash: UnsafeCell::new(Stash {
-                objs: [core::ptr::null_mut(); STASH_MAX],
-                len: 0,
-            }),
-            busy: AtomicBool::new(false),
-            len: AtomicUsize::new(0),
-            home: AtomicI32::new(home.map_or(-1, |n| n.as_c_int())),
-        })
+        let len = (self.len() + n).min(STASH_MAX);
+        self.set_len(len);
     }
 
-    /// The node whose objects this stash is for: its CPU's node (a CPU stash), or its node (a
-    /// node stash).
-    ///
-    /// A placement hint only: a CPU's node is set again when it comes online, and a task may
-    /// use a stash of a CPU it has just left.
-    #[inline]
+    /// The stash's home node (see [`NodeStash::home`], [`Stashes::current_home`]).
     pub(crate) fn home(&self) -> Option<NodeId> {
-        u64::try_from(self.home.load(Ordering::Relaxed))
-            .ok()
-            .and_then(NodeId::new)
-    }
-
-    /// Records the node of the stash's CPU, which just came online.
-    fn set_home(&self, nid: NodeId) {
-        self.home.store(nid.as_c_int(), Ordering::Relaxed);
-    }
-
-    /// Takes the stash if no one holds it; `None` otherwise, without waiting.
-    #[inline]
-    pub(crate) fn try_lock(&self) -> Option<StashGuard<'_>> {
-        self.busy
-            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
-            .ok()?;
-        // INVARIANT: This call turned `busy` from `false` to `true`.
-        Some(StashGuard(self))
-    }
-
-    /// Takes the stash, sleeping until its holder lets it go: for flushes, off the fast path.
-    ///
-    /// Process context only. The wait sleeps between tries rather than spinning, so that a
-    /// holder that is not running (preempted on this CPU, or blocked on a sleeping lock on
-    /// PREEMPT_RT) gets the CPU and finishes; a holder never waits for anything a flush holds.
-    pub(crate) fn lock(&self) -> StashGuard<'_> {
-        ffi::might_sleep!();
-        // A holder lets go within microseconds of running again, so the first waits are short;
-        // one that is not running can take a while, so the waits double, up to 2 ms, rather
-        // than wake the flush tens of thousands of times a second.
-        let mut wait_us = 20;
-        loop {
-            if let Some(g) = self.try_lock() {
-                return g;
-            }
-            ffi::sleep_us(wait_us);
-            wait_us = (wait_us * 2).min(2000);
-        }
-    }
-
-    /// Runs `f` on the stash if no one holds it; `None` otherwise, without waiting.
-    #[inline]
-    pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Stash) -> R) -> Option<R> {
-        let mut g = self.try_lock()?;
-        Some(f(&mut g))
-    }
-
-    /// Runs `f` on the stash, waiting for its holder to let it go.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Stash) -> R) -> R {
-        f(&mut self.lock())
-    }
-}
-
-/// Exclusive use of one stash, until dropped (which lets the next holder in).
-///
-/// # Invariants
-///
-/// The guard set `self.0.busy` from `false` to `true` and is the only guard of that stash.
-#[must_use = "the stash is released as soon as the guard is dropped"]
-pub(crate) struct StashGuard<'a>(&'a LockedStash);
-
-impl Deref for StashGuard<'_> {
-    type Target = Stash;
-
-    #[inline]
-    fn deref(&self) -> &Stash {
-        // SAFETY: By the type invariants this is the only guard, so nothing mutates the
-        // array while the shared borrow of `self` lasts.
-        unsafe { &*self.0.stash.get() }
-    }
-}
-
-impl DerefMut for StashGuard<'_> {
-    #[inline]
-    fn deref_mut(&mut self) -> &mut Stash {
-        // SAFETY: By the type invariants this is the only guard, and the borrow of `self` is
-        // exclusive, so this is the only reference to the array while it lasts.
-        unsafe { &mut *self.0.stash.get() }
+        home_of_stash(self.0)
     }
 }
 
 impl Drop for StashGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        let len = self.len;
-        self.0.len.store(len, Ordering::Relaxed);
-        // Publishes this holder's writes to the next one (its `Acquire` exchange).
-        self.0.busy.store(false, Ordering::Release);
+        // Publishes this holder's writes to the next user (its acquire exchange or load).
+        self.0.busy().store(0, Ordering::Release);
+    }
+}
+
+/// A stash's home node, if known.
+#[inline]
+fn home_of_stash(s: &RawStash) -> Option<NodeId> {
+    u64::try_from(s.home().load(Ordering::Relaxed))
+        .ok()
+        .and_then(NodeId::new)
+}
+
+/// The stash of one node, for node-exact allocations, shared by every CPU.
+#[repr(transparent)]
+#[pin_data]
+pub(crate) struct NodeStash {
+    #[pin]
+    raw: RawStash,
+}
+
+impl NodeStash {
+    fn new(nid: NodeId) -> impl PinInit<Self> {
+        pin_init!(Self {
+            raw <- RawStash::new(nid.as_c_int()),
+        })
+    }
+
+    /// The node whose objects this stash holds.
+    #[inline]
+    pub(crate) fn home(&self) -> Option<NodeId> {
+        home_of_stash(&self.raw)
+    }
+
+    /// Takes the stash if no one holds it; `None` otherwise, without waiting.
+    #[inline]
+    pub(crate) fn try_lock(&self) -> Option<StashGuard<'_>> {
+        // SAFETY: The flag was just taken; node stashes are used only with their flag.
+        try_take(&self.raw).then(|| unsafe { StashGuard::new(&self.raw) })
+    }
+
+    /// Takes the stash, sleeping until its holder lets it go: for flushes (process context).
+    pub(crate) fn lock(&self) -> StashGuard<'_> {
+        take_sleeping(&self.raw);
+        // SAFETY: As for `try_lock`.
+        unsafe { StashGuard::new(&self.raw) }
+    }
+
+    /// The fast path of a node-exact allocation: an object if the stash is free and not empty,
+    /// prepared for its user as the kernel's switches (and `zero`) ask.
+    #[inline]
+    pub(crate) fn alloc(&self, size: usize, zero: bool) -> Option<NonNull<u8>> {
+        ffi::fastpath::node_alloc(&self.raw, size, zero)
+    }
+
+    /// The C view of the stash, for [`Stashes::free`].
+    fn raw(&self) -> &RawStash {
+        &self.raw
     }
 }
 
@@ -382,8 +401,8 @@ impl Depot {
 ///
 /// Slot `n` of `nodes`, once set, holds node `n`'s stash.
 pub(crate) struct Stashes {
-    cpus: KVec<Pin<KBox<LockedStash>>>,
-    nodes: KVec<SetOnceBox<LockedStash>>,
+    cpus: CpuStashes,
+    nodes: KVec<SetOnceBox<NodeStash>>,
     /// Whether any slot of `nodes` is set: until then frees need not look for node stashes.
     any_node: AtomicBool,
     depot: Pin<KBox<Depot>>,
@@ -393,14 +412,10 @@ pub(crate) struct Stashes {
 impl Stashes {
     /// Empty stashes for objects laid out as `g`.
     pub(crate) fn new(g: &Geometry) -> Result<Self> {
-        let n = ffi::nr_cpu_ids();
-        let mut cpus = KVec::with_capacity(n, GFP_KERNEL)?;
-        for cpu in 0..n {
-            cpus.push(
-                KBox::pin_init(LockedStash::new(home_of(cpu)), GFP_KERNEL)?,
-                GFP_KERNEL,
-            )?;
-        }
+        let cap = capacity(g.object_size);
+        let cpus = CpuStashes::new(cap, g.object_size, |cpu| {
+            home_of(cpu).map_or(-1, |n| n.as_c_int())
+        })?;
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
             nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
@@ -411,24 +426,24 @@ impl Stashes {
             nodes,
             any_node: AtomicBool::new(false),
             depot: KBox::pin_init(Depot::new(), GFP_KERNEL)?,
-            cap: capacity(g.object_size),
+            cap,
         })
     }
 
     /// Node `nid`'s stash, if node-exact allocations ever made one.
     #[inline]
-    pub(crate) fn node(&self, nid: NodeId) -> Option<&LockedStash> {
+    pub(crate) fn node(&self, nid: NodeId) -> Option<&NodeStash> {
         // `nodes` has a slot for every possible node.
         self.nodes.get(nid.index())?.as_ref()
     }
 
     /// Node `nid`'s stash, made (`GFP_KERNEL`) on first use.
-    pub(crate) fn node_or_new(&self, nid: NodeId) -> Result<&LockedStash> {
+    pub(crate) fn node_or_new(&self, nid: NodeId) -> Result<&NodeStash> {
         let slot = self.nodes.get(nid.index()).ok_or(EINVAL)?;
         if let Some(s) = slot.as_ref() {
             return Ok(s);
         }
-        let new = KBox::pin_init(LockedStash::new(Some(nid)), GFP_KERNEL)?;
+        let new = KBox::pin_init(NodeStash::new(nid), GFP_KERNEL)?;
         // INVARIANT: Slot `nid` gets node `nid`'s stash, or keeps the one another task set.
         match slot.populate(new) {
             Ok(s) => {
@@ -447,7 +462,7 @@ impl Stashes {
     }
 
     /// Every node stash there is.
-    pub(crate) fn nodes(&self) -> impl Iterator<Item = &LockedStash> {
+    pub(crate) fn nodes(&self) -> impl Iterator<Item = &NodeStash> {
         NodeId::all().filter_map(|nid| self.node(nid))
     }
 
@@ -457,29 +472,45 @@ impl Stashes {
         self.cap
     }
 
-    /// The stash of the CPU this runs on (or ran on a moment ago).
+    /// The fast path of an allocation: an object from the current CPU's stash, prepared for
+    /// its user as the kernel's switches (and `zero`) ask; `None` if the stash is held or
+    /// empty.
     #[inline]
-    pub(crate) fn current(&self) -> &LockedStash {
-        // `current_cpu() < nr_cpu_ids`, the number of stashes (at least one): the fallback to
-        // the first stash is never taken, and costs a compare where `%` would cost a division.
-        let cpus = &self.cpus;
-        cpus.get(ffi::current_cpu()).unwrap_or(&cpus[0])
+    pub(crate) fn alloc(&self, zero: bool) -> Option<NonNull<u8>> {
+        self.cpus.alloc(zero)
     }
 
-    /// Every CPU's stash (node stashes: [`Stashes::nodes`]).
-    pub(crate) fn cpus(&self) -> impl Iterator<Item = &LockedStash> {
-        self.cpus.iter().map(|c| &**c)
+    /// The fast path of a free: `obj`, zeroed if `init_on_free` asks, into the current CPU's
+    /// stash, or into `node`, the stash of `obj`'s node, if that is not the CPU's node.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is an object of this cache that nothing uses any more; once
+    /// [`Freed::Stashed`], it is the stashes'.
+    #[inline]
+    pub(crate) unsafe fn free(&self, obj: NonNull<u8>, node: Option<&NodeStash>) -> Freed {
+        // SAFETY: Forwarded from our own safety requirements; the size given to `CpuStashes`
+        // is the cache's object size.
+        unsafe { self.cpus.free(obj, node.map(NodeStash::raw)) }
     }
 
-    /// CPU `cpu`'s stash; `None` beyond `nr_cpu_ids`.
-    pub(crate) fn cpu(&self, cpu: usize) -> Option<&LockedStash> {
-        self.cpus.get(cpu).map(|c| &**c)
+    /// Takes the stash of the CPU this runs on, if no one holds it (a slow path's way in; see
+    /// Locking); also says which CPU's it is.
+    pub(crate) fn lock_current(&self) -> Option<(StashGuard<'_>, usize)> {
+        let (s, cpu) = self.cpus.lock_current()?;
+        // SAFETY: `lock_current` took the flag on the stash's CPU with preemption disabled.
+        Some((unsafe { StashGuard::new(s) }, cpu))
+    }
+
+    /// The node of the CPU this runs on (or ran on a moment ago), if known.
+    pub(crate) fn current_home(&self) -> Option<NodeId> {
+        self.cpus.get(ffi::current_cpu()).and_then(home_of_stash)
     }
 
     /// Records that CPU `cpu`, which just came online, is on node `nid`.
     pub(crate) fn set_cpu_home(&self, cpu: usize, nid: NodeId) {
-        if let Some(cs) = self.cpu(cpu) {
-            cs.set_home(nid);
+        if let Some(s) = self.cpus.get(cpu) {
+            s.home().store(nid.as_c_int(), Ordering::Relaxed);
         }
     }
 
@@ -490,10 +521,67 @@ impl Stashes {
 
     /// Objects in all stashes and the depot, read without locks.
     pub(crate) fn total(&self) -> usize {
-        let stashed: usize = Iterator::chain(self.cpus(), self.nodes())
-            .map(|c| c.len.load(Ordering::Relaxed))
+        let cpus: usize = self
+            .cpus
+            .iter()
+            .map(|s| s.len().load(Ordering::Relaxed) as usize)
             .sum();
-        stashed + self.depot.count.load(Ordering::Relaxed)
+        let nodes: usize = self
+            .nodes()
+            .map(|s| s.raw.len().load(Ordering::Relaxed) as usize)
+            .sum();
+        cpus + nodes + self.depot.count.load(Ordering::Relaxed)
+    }
+
+    /// Empties the stash of CPU `only` (or of every CPU) through `f`, from any CPU: a flush
+    /// (see Locking). Process context only: it sleeps.
+    pub(crate) fn drain_cpus(&self, only: Option<usize>, mut f: impl FnMut(&mut StashGuard<'_>)) {
+        // (Not `is_none_or`: 6.12's MSRV is 1.78.)
+        let chosen = move |cpu: usize| match only {
+            Some(c) => c == cpu,
+            None => true,
+        };
+        let chosen_stashes = || {
+            self.cpus
+                .iter()
+                .enumerate()
+                .filter(move |(cpu, _)| chosen(*cpu))
+                .map(|(_, s)| s)
+        };
+        if chosen_stashes().all(|s| s.len().load(Ordering::Relaxed) == 0) {
+            return;
+        }
+        // Every chosen flag, in CPU order; then no fast path that saw one clear is still in its
+        // stash once a grace period has passed.
+        for s in chosen_stashes() {
+            take_sleeping(s);
+        }
+        ffi::fastpath::synchronize_rcu();
+        for s in chosen_stashes() {
+            // SAFETY: The flag was taken above, and a grace period has passed since.
+            let mut g = unsafe { StashGuard::new(s) };
+            f(&mut g);
+        }
+    }
+
+    /// Moves every object of stash `i` (the CPUs' first, then the nodes') into `out` when
+    /// nothing else can use the stashes (the cache is being dropped); how many, or `None` past
+    /// the last stash.
+    pub(crate) fn drain_exclusive(
+        &mut self,
+        i: usize,
+        out: &mut [*mut u8; STASH_MAX],
+    ) -> Option<usize> {
+        let cpus = self.cpus.iter();
+        let nodes = self.nodes.iter().filter_map(|n| n.as_ref()).map(|n| &n.raw);
+        let s = Iterator::chain(cpus, nodes).nth(i)?;
+        if !try_take(s) {
+            return Some(0);
+        }
+        // SAFETY: The flag was just taken, and `&mut self` means no one else can reach the
+        // stash, fast paths included.
+        let mut g = unsafe { StashGuard::new(s) };
+        Some(g.take_oldest(STASH_MAX, out))
     }
 }
 

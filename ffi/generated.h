@@ -12,6 +12,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include "page_state.h"
+#include "fastpath.h"
 
 /* The memory notifier (6.12's node-level events come through it). */
 const unsigned long RSH_MEM_GOING_ONLINE = MEM_GOING_ONLINE;

@@ -16,6 +16,7 @@ pub(crate) mod cpuhp;
 // caches and kernel threads.
 #[cfg(all(rsh_test, CONFIG_DEBUG_FS))]
 pub(crate) mod debugfs;
+pub(crate) mod fastpath;
 #[cfg(rsh_test)]
 pub(crate) mod hotplug;
 #[cfg(all(rsh_test, not(rsh_legacy)))]
