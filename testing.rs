@@ -6,7 +6,7 @@
 //! - the module parameters `reproduce_offline_uaf` and `stats_read_delay_ms`;
 //! - the debugfs controls ([`crate::control`]): caches created and destroyed, objects kept and
 //!   checked, and the knobs tests need (`hold_stash`, `skip_adding`, `hold_event`,
-//!   `locked_read`);
+//!   `locked_read`, `zerocheck`);
 //! - the benchmark against SLUB ([`crate::bench`], 7.x);
 //! - the KUnit tests of the pure logic (`#[kunit_tests]`, 7.x).
 //!

@@ -44,6 +44,10 @@
 //!                                          free (`Cache::free_raw`); fails with what that
 //!                                          returned (EINVAL when refused): see
 //!                                          [`harden::BadFreeKind`]
+//! zerocheck <cache> <api> <n>              whether freed objects' contents reach their next
+//!                                          users ([`zerocheck`]); api: fast, slow, node<N>,
+//!                                          or one of them with a z in front (zeroing); n:
+//!                                          1..=2048
 //! ```
 //!
 //! A malformed or out-of-range command (unknown cache, node >= nr_node_ids, n = 0 or above
@@ -63,6 +67,7 @@
 pub(crate) mod harden;
 mod kept;
 mod parse;
+mod zerocheck;
 
 use crate::{
     cache::CacheName,
@@ -152,6 +157,7 @@ impl Control {
                 wait_for_mem_hotplug();
                 crate::sysfs::render_all(&registry.find(&name)?)
             }
+            Command::ZeroCheck(name, check, n) => zerocheck::run(&*registry.find(&name)?, check, n),
             #[cfg(not(rsh_legacy))]
             Command::Bench {
                 workload,

@@ -3,6 +3,7 @@
 //! The control commands and their parser: one line, one command, checked in full before
 //! anything runs.
 
+use super::zerocheck::{self, Check};
 #[cfg(not(rsh_legacy))]
 use crate::bench::Workload;
 use crate::{
@@ -38,6 +39,7 @@ hold_event <ms>
 locked_read <cache>
 corrupt_freeptr <cache>   (kernels with CONFIG_SLAB_FREELIST_HARDENED)
 bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released>
+zerocheck <cache> <fast|slow|node<N>|zfast|zslow|znode<N>> <n>
 ";
 
 /// A node argument.
@@ -77,6 +79,7 @@ pub(crate) enum Command {
     #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
     CorruptFreeptr(CacheName),
     BadFree(CacheName, BadFreeKind),
+    ZeroCheck(CacheName, Check, usize),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
     Bench {
@@ -166,6 +169,14 @@ impl Command {
             (b"bad_free", 3) => {
                 Self::BadFree(CacheName::new(args[1])?, BadFreeKind::parse(args[2])?)
             }
+            (b"zerocheck", 4) => Self::ZeroCheck(
+                CacheName::new(args[1])?,
+                Check::parse(args[2])?,
+                match parse_usize(args[3])? {
+                    n @ 1..=zerocheck::MAX_OBJECTS => n,
+                    _ => return Err(EINVAL),
+                },
+            ),
             #[cfg(not(rsh_legacy))]
             (b"bench", 5) => Self::bench(&args[1..5])?,
             #[cfg(not(rsh_legacy))]
@@ -296,6 +307,10 @@ mod tests {
             Command::parse(b"hold_stash hp-8 10000"),
             Ok(Command::HoldStash(hp8, 10_000))
         );
+        assert_eq!(
+            Command::parse(b"zerocheck hp-8 znode0 2048"),
+            Ok(Command::ZeroCheck(hp8, Check::parse(b"znode0")?, 2048))
+        );
         assert!(matches!(
             Command::parse(b"create c 32768 4096"),
             Ok(Command::Create(_))
@@ -338,6 +353,13 @@ mod tests {
             b"alloc\thp-64 0 1",
             b"alloc hp-64 0 1 strict x y",
             b"bench nosuch 32 100 3",
+            b"zerocheck hp-64 fast 0",
+            b"zerocheck hp-64 fast 2049",
+            b"zerocheck hp-64 quick 10",
+            b"zerocheck hp-64 nodex 10",
+            b"zerocheck hp-64 node 10",
+            b"zerocheck hp-64 zz 10",
+            b"zerocheck hp-64 fast",
             b"bench averyveryverylongworkloadname 32 100 3",
         ] {
             assert!(Command::parse(bad).is_err());

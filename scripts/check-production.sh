@@ -12,7 +12,7 @@ params=$(section .modinfo | sed -n 's/^parm=\([^:]*\):.*/\1/p' | sort | tr '\n' 
 [ "$params" = "caches " ] || { echo "module parameters: '$params' (want only 'caches')"; bad=1; }
 # Symbols of the test build's modules and helpers (demangled v0 names keep the path words;
 # core's `ops::control_flow`, in any iterator's code, is not the `control` module).
-syms=$(nm "$ko" | sed 's/12control_flow/12core_ops_cf/g' | grep -E 'bench|control|testing|kunit|KeptObjects|hold_cpu_stash|skip_next_adding|free_node_like_pre_5_12|wait_for_mem_hotplug|debugfs' || true)
+syms=$(nm "$ko" | sed 's/12control_flow/12core_ops_cf/g' | grep -E 'bench|control|testing|kunit|KeptObjects|zerocheck|hold_cpu_stash|skip_next_adding|free_node_like_pre_5_12|wait_for_mem_hotplug|debugfs' || true)
 [ -z "$syms" ] || { echo "test-build symbols:"; echo "$syms" | head -n 10; bad=1; }
 if objdump -h "$ko" | grep -q kunit_test_suites; then
 	echo "a .kunit_test_suites section"
