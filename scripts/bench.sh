@@ -5,9 +5,10 @@
 #
 # KERNEL=debian-7.3: the same benchmark on Debian's stock kernel (scripts/debian-kernel.sh)
 # against its own SLUB, in two configurations, each with its own table and JSON: the stock
-# defaults (build/bench/<kernel>-defaults: init_on_alloc on, SLUB zeroes every allocation and
-# rust_slab_hp does not) and like for like (build/bench/<kernel>-init_on_alloc0, booted with
-# init_on_alloc=0).
+# defaults (build/bench/<kernel>-defaults: init_on_alloc on, both sides zero every
+# allocation) and like for like (build/bench/<kernel>-init_on_alloc0, booted with
+# init_on_alloc=0), and what zeroing costs each side (build/bench/<kernel>-cost-init_on_alloc,
+# scripts/bench-cost.sh).
 #
 # KVM where a probe shows it works (RSH_ACCEL=tcg or kvm skips the probe), TCG otherwise. TCG
 # emulates the CPU, so absolute times mean little; the ratios are what to read, and even they
@@ -61,6 +62,14 @@ for c in $configs; do
 	"$TOP/scripts/bench-report.sh" "$out" "$label" "${RSH_ACCEL:-tcg}"
 	say "results ($label): ${out#"$TOP"/}/results.json"
 done
+# Item by item, what a hardening feature costs each side: zeroing on allocation, from the two
+# stock-kernel configurations (which differ by init_on_alloc alone).
+case $KERNEL in
+debian-*)
+	"$TOP/scripts/bench-cost.sh" init_on_alloc "$BUILD/bench/$KERNEL-defaults" \
+		"$BUILD/bench/$KERNEL-init_on_alloc0" "$BUILD/bench/$KERNEL-cost-init_on_alloc" || rc=1
+	;;
+esac
 # The debug build is what the tests use: do not leave the perf module behind.
 make -C "$TOP" -s clean >/dev/null
 exit $rc

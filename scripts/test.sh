@@ -125,7 +125,13 @@ for k in $KERNELS; do
 		append="rsh.race_cycles=${RSH_RACE_CYCLES:-200} rsh.fuzz_iterations=${RSH_FUZZ_ITERATIONS:-10000}"
 		case $s in
 		scale) opts="--nodes 7 --timeout 900" ;;
-		topology) opts="--cpu-on-node1 --timeout 1500" ;;
+		# init_on_free=1 here, so that the zeroing test sees each of the kernel's switches on
+		# its own somewhere: both off in the harness kernels' main suite, init_on_alloc (the
+		# stock kernels' default) in theirs, init_on_free in the harness kernels' topology.
+		topology)
+			opts="--cpu-on-node1 --timeout 1500"
+			append="$append init_on_free=1"
+			;;
 		*) opts="--timeout 1500" ;;
 		esac
 		"$TOP/scripts/vm.sh" "$s" $opts --append "$append" || true

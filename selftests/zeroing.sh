@@ -8,6 +8,9 @@
 # zeroing cost is paid. A zeroing allocation (zalloc, `kmem_cache_zalloc()`) is always zeroed.
 # Each check (the zerocheck control) allocates n objects, fills them, frees them, allocates n
 # again and counts the objects it got back, the all-zero ones and the patterned ones.
+# What to expect is what the kernel printed at boot, so the one test covers each switch in the
+# boots `make test` already has: both off (the harness kernels' main suite), init_on_alloc on
+# (the stock kernels' default), init_on_free on (every topology boot, scripts/test.sh).
 . /selftests/lib.sh
 # Saved by /init at boot, before any test could clear the log.
 line=$(grep -m1 'mem auto-init:' /tmp/boot.dmesg || true)
