@@ -302,7 +302,7 @@ impl Cache {
     /// `slab_post_alloc_hook()` and `maybe_wipe_obj_freeptr()`), and wraps it.
     fn hand_out(&self, ptr: NonNull<u8>, zero: bool) -> Object {
         // SAFETY: `ptr` is an object of this cache, `object_size` bytes, just allocated: ours.
-        unsafe { ffi::fastpath::init_alloc(ptr, self.geometry.object_size, zero) };
+        unsafe { self.stashes.init_alloc(ptr, zero) };
         self.wrap(ptr)
     }
 
@@ -612,7 +612,7 @@ impl Cache {
             return Err(ENOMEM);
         }
         let ns = self.stashes.node_or_new(nid)?;
-        match ns.alloc(self.geometry.object_size, zero) {
+        match self.stashes.node_alloc(ns, zero) {
             Some(p) => Ok(self.wrap(p)),
             None => self
                 .alloc_node_refill(ns, nid)
@@ -839,7 +839,7 @@ impl Cache {
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
         // match), `object_size` bytes, which its owner gives up here.
-        unsafe { ffi::fastpath::init_free(obj.ptr, self.geometry.object_size) };
+        unsafe { self.stashes.init_free(obj.ptr) };
         // SAFETY: As above, on a slab of the node `nid_of` read from its slab.
         match unsafe { node.free(obj.ptr, &self.geometry, self.id) } {
             Ok(()) => Ok(()),

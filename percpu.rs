@@ -304,14 +304,7 @@ impl NodeStash {
         unsafe { StashGuard::new(&self.raw) }
     }
 
-    /// The fast path of a node-exact allocation: an object if the stash is free and not empty,
-    /// prepared for its user as the kernel's switches (and `zero`) ask.
-    #[inline]
-    pub(crate) fn alloc(&self, size: usize, zero: bool) -> Option<NonNull<u8>> {
-        ffi::fastpath::node_alloc(&self.raw, size, zero)
-    }
-
-    /// The C view of the stash, for [`Stashes::free`].
+    /// The C view of the stash, for [`Stashes::free`] and [`Stashes::node_alloc`].
     fn raw(&self) -> &RawStash {
         &self.raw
     }
@@ -478,6 +471,37 @@ impl Stashes {
     #[inline]
     pub(crate) fn alloc(&self, zero: bool) -> Option<NonNull<u8>> {
         self.cpus.alloc(zero)
+    }
+
+    /// The fast path of a node-exact allocation: an object from `ns`, one of these node
+    /// stashes, if it is free and not empty, prepared for its user as the kernel's switches
+    /// (and `zero`) ask.
+    #[inline]
+    pub(crate) fn node_alloc(&self, ns: &NodeStash, zero: bool) -> Option<NonNull<u8>> {
+        self.cpus.node_alloc(ns.raw(), zero)
+    }
+
+    /// Prepares `obj` for its user as the kernel's switches (and `zero`) ask: zeroed
+    /// (`init_on_alloc`, a zeroing allocation), or its freelist link wiped (`init_on_free`).
+    ///
+    /// # Safety
+    ///
+    /// `obj` is an object of this cache that the caller owns.
+    #[inline]
+    pub(crate) unsafe fn init_alloc(&self, obj: NonNull<u8>, zero: bool) {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { self.cpus.init_alloc(obj, zero) }
+    }
+
+    /// Zeroes `obj` if the kernel's `init_on_free` switch is on.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is an object of this cache that its owner gives up.
+    #[inline]
+    pub(crate) unsafe fn init_free(&self, obj: NonNull<u8>) {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { self.cpus.init_free(obj) }
     }
 
     /// The fast path of a free: `obj`, zeroed if `init_on_free` asks, into the current CPU's

@@ -99,7 +99,8 @@ impl RawStash {
 ///
 /// `stashes` has one stash per possible CPU (`nr_cpu_ids`), `ptrs` their addresses in the same
 /// order, never changed after [`CpuStashes::new`], and `fast.cpus` points at `ptrs`' buffer,
-/// which lives (and stays put) as long as `self`.
+/// which lives (and stays put) as long as `self`; `fast.size` is the object size of the cache
+/// the stashes (and its node stashes) belong to.
 pub(crate) struct CpuStashes {
     stashes: KVec<Pin<KBox<RawStash>>>,
     // Read by C through `fast.cpus`.
@@ -190,6 +191,41 @@ impl CpuStashes {
         }
     }
 
+    /// The fast path of a node-exact allocation: an object from `s`, a node stash of the same
+    /// cache, if its flag is free, prepared as the kernel's switches (and `zero`) ask; `None`
+    /// if held or empty.
+    #[inline]
+    pub(crate) fn node_alloc(&self, s: &RawStash, zero: bool) -> Option<NonNull<u8>> {
+        // SAFETY: `s` is a live node stash, which `rsh_node_alloc` uses only with its flag;
+        // `fast.size` is the size of its objects (type invariants).
+        NonNull::new(unsafe { g::rsh_node_alloc(s.ptr(), self.fast.size, zero) }.cast())
+    }
+
+    /// What an allocation does to an object before handing it out: zeroes it if
+    /// `init_on_alloc` is on or `zero`, otherwise wipes its freelist link if `init_on_free` is
+    /// on (SLUB's `maybe_wipe_obj_freeptr()`).
+    ///
+    /// # Safety
+    ///
+    /// `obj` is an object of the cache these stashes belong to, which the caller owns.
+    #[inline]
+    pub(crate) unsafe fn init_alloc(&self, obj: NonNull<u8>, zero: bool) {
+        // SAFETY: `obj` is the caller's (safety requirements), `fast.size` bytes (type
+        // invariants).
+        unsafe { g::rsh_init_alloc(obj.as_ptr().cast(), self.fast.size, zero) };
+    }
+
+    /// What a free does to an object before taking it back: zeroes it if `init_on_free` is on.
+    ///
+    /// # Safety
+    ///
+    /// As for [`CpuStashes::init_alloc`]; nothing uses the object after.
+    #[inline]
+    pub(crate) unsafe fn init_free(&self, obj: NonNull<u8>) {
+        // SAFETY: As for `init_alloc`.
+        unsafe { g::rsh_init_free(obj.as_ptr().cast(), self.fast.size) };
+    }
+
     /// Takes the flag of the stash of the CPU this runs on, with preemption disabled around
     /// the exchange; the stash and its CPU, or `None` if someone holds it. The caller must
     /// clear the flag (release) when done.
@@ -203,41 +239,6 @@ impl CpuStashes {
             .filter(|s| core::ptr::eq(s.ptr(), p))
             .map(|s| (s, cpu))
     }
-}
-
-/// The fast path of a node-exact allocation: an object from `s`, a node's stash, if its flag
-/// is free, prepared as the kernel's switches (and `zero`) ask; `None` if held or empty.
-///
-/// `size` must be the size of the objects of the cache `s` belongs to.
-#[inline]
-pub(crate) fn node_alloc(s: &RawStash, size: usize, zero: bool) -> Option<NonNull<u8>> {
-    let size = c_uint::try_from(size).ok()?;
-    // SAFETY: `s` is a live node stash, which `rsh_node_alloc` uses only with its flag.
-    NonNull::new(unsafe { g::rsh_node_alloc(s.ptr(), size, zero) }.cast())
-}
-
-/// What an allocation does to an object before handing it out: zeroes it if `init_on_alloc`
-/// is on or `zero`, otherwise wipes its freelist link if `init_on_free` is on (SLUB's
-/// `maybe_wipe_obj_freeptr()`).
-///
-/// # Safety
-///
-/// `obj` is an object of at least `size` bytes that the caller owns.
-pub(crate) unsafe fn init_alloc(obj: NonNull<u8>, size: usize, zero: bool) {
-    let size = c_uint::try_from(size).unwrap_or(0);
-    // SAFETY: `obj` is the caller's, `size` bytes (safety requirements).
-    unsafe { g::rsh_init_alloc(obj.as_ptr().cast(), size, zero) };
-}
-
-/// What a free does to an object before taking it back: zeroes it if `init_on_free` is on.
-///
-/// # Safety
-///
-/// As for [`init_alloc`]; nothing uses the object after.
-pub(crate) unsafe fn init_free(obj: NonNull<u8>, size: usize) {
-    let size = c_uint::try_from(size).unwrap_or(0);
-    // SAFETY: As for `init_alloc`.
-    unsafe { g::rsh_init_free(obj.as_ptr().cast(), size) };
 }
 
 /// Whether the kernel zeroes allocations (`init_on_alloc`), as it sees it.
