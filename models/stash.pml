@@ -4,18 +4,22 @@
  *
  * Processes:
  *   task0     allocates and frees (Cache::alloc_fast, Cache::free_fast), pinned to CPU 0 (a
- *             CPU-bound kthread, as the benchmark's): Stashes::current() is CPU 0's stash.
+ *             CPU-bound kthread, as the benchmark's): its stash is always CPU 0's.
  *   task1     the same, and allocates on node 1 exactly (Cache::alloc_fast_on) through node
- *             1's stash, which its first such allocation makes. It migrates: every
- *             Stashes::current() may return either CPU's stash, so it can pick a stash and go
- *             on using it from the other CPU, next to task0.
+ *             1's stash, which its first such allocation makes. It migrates: each time it
+ *             picks a CPU (a fast path's preempt_disable(), Stashes::lock_current()) it may be
+ *             on either, so it can hold a stash's flag it took on one CPU while it runs on the
+ *             other, next to task0.
  *   flusher   Cache::shrink (flush_stashes, then Node::shrink: what a node losing its last
  *             memory and cache destruction do) and Cache::flush_cpu (a CPU going offline).
  *   a never claim: the invariants, in every reachable state.
  *
- * Every task can be preempted between any two steps, a stash flag held or not. A step is one
- * access to shared state (a flag's exchange or release, one depot or Node::lists critical
- * section) together with the task's local work around it, which no other process sees.
+ * Every task can be preempted between any two steps, a stash flag held or not, except inside
+ * a fast path (ffi/fastpath.c), which runs with preemption disabled: no other task takes a
+ * step on that CPU until it ends (task0 none at all while task1 is in one on CPU 0), while
+ * the flusher, on another CPU, may take any number. A step is one access to shared state (a
+ * flag's exchange, load or release, a stash hit, one depot or Node::lists critical section)
+ * together with the task's local work around it, which no other process sees.
  *
  * Objects 1..N0 are node 0's slab, N0+1..N0+N1 node 1's; a slab is on its node's lists or
  * back in the page allocator. Stashes hold CAP = 2 objects (Stashes::cap), a magazine MAG = 1
@@ -25,21 +29,23 @@
  * node 1's. A task holds at most one object.
  *
  * Properties:
- *   - safety (every run): only the holder of a stash's flag touches its array (StashGuard's
- *     invariant, checked at every access); each object is in exactly one place: free on its
+ *   - safety (every run): a stash's array is touched by the holder of its flag, or by a fast
+ *     path on the stash's CPU that found the flag clear, never by both at once: a holder's
+ *     every access checks that it holds the flag and that no fast path is in the stash (a
+ *     fast path that saw the flag clear before a flush took it is waited for, by the
+ *     flush's grace period); each object is in exactly one place: free on its
  *     slab, in the page allocator, in a stash (below its length), in a depot magazine, held by
  *     a task, or in the local batch of the function moving it (none lost or handed out twice);
  *     each node's `inuse` counter (NodeStats) equals its objects off its slab's freelist;
- *     Depot::count equals the objects in the magazines; an unheld stash's LockedStash::len
- *     equals its length; a node stash holds only its node's objects; free_on_node gets only
- *     objects of its node.
+ *     Depot::count equals the objects in the magazines; a node stash holds only its node's
+ *     objects; free_on_node gets only objects of its node.
  *   - liveness (-DLIVENESS, `pan -a -f`: weak fairness): every flush that starts finishes.
  *     The flusher then runs on task0's CPU at a higher priority: task0 takes no step while the
  *     flusher is awake (RUN), only while it sleeps. The tasks do OPS operations each (with
  *     unbounded operations a flush can be starved under weak fairness alone: a task may take
  *     the flag again before every retry, forever).
  *
- * LockedStash::lock (a flush's wait for a stash flag):
+ * take_sleeping (a flush's wait for a stash flag):
  *   default       try the flag; if it is held, sleep and try again (ffi::sleep_us, 20 us
  *                 doubling to 2 ms: the CPU goes to other tasks; the sleep is modelled as
  *                 lasting until the flag is free, as a wake-up while it is still held only
@@ -50,11 +56,16 @@
  * Mutants (each must make a check fail; scripts/models.sh checks that they do):
  *   -DMUTANT_RACY_TRYLOCK   try_lock as a load and a store instead of compare_exchange
  *   -DMUTANT_FLUSH_NO_LOCK  the flush empties a stash without taking its flag
+ *   -DMUTANT_NO_GP          the flush empties CPU stashes right after taking their flags,
+ *                           without waiting for a grace period
  *   -DMUTANT_PUT_LOST       a spill that finds the depot full drops its batch
  *
  * Abstractions: sequentially consistent memory (the flag's acquire exchange and release store
- * order one holder's accesses before the next holder's; the depot and Node::lists are
- * spinlocks); a depot or Node::lists critical section is one step (on !PREEMPT_RT their holders
+ * order one holder's accesses before the next holder's, a fast path's acquire load orders
+ * the last holder's accesses before its own, and synchronize_rcu() orders the flag a flush
+ * took before every fast path that begins after; the depot and Node::lists are spinlocks); a
+ * grace period is the flusher waiting, for each CPU in turn, until it is at some moment
+ * outside a fast path (a quiescent state); a depot or Node::lists critical section is one step (on !PREEMPT_RT their holders
  * are not preempted; on PREEMPT_RT a holder blocked on Node::lists is one more way of not
  * running, which the flush's sleep covers in the same way); free_batch's per-node frees are one
  * step; one slab per node, so Pages::alloc fails (ENOMEM) where the node's slab is on its lists
@@ -96,14 +107,15 @@
  * (A guard on each of task0's shared-state steps rather than a `provided` clause, which
  * pan's weak fairness does not treat as disabling.)
  */
-#define RUN (me != 0 || !hog)
+#define RUN (me != 0 || (!hog && pdcpu[0] != 2))
 
-/* percpu.rs LockedStash */
-bool busy[NS];			/* LockedStash::busy */
+/* ffi/fastpath.h struct rsh_stash (percpu.rs RawStash) */
+bool busy[NS];			/* rsh_stash.busy, the flag */
 byte holder[NS];		/* ghost: me + 1 of the flag's holder, 0 if none */
-byte slen[NS];			/* Stash::len (in the UnsafeCell) */
-byte smirror[NS];		/* LockedStash::len, written when the guard drops */
-byte sobj[NS * CAP];		/* Stash::objs */
+byte slen[NS];			/* rsh_stash.len */
+byte sobj[NS * CAP];		/* rsh_stash.objs */
+byte fastuser[2];		/* ghost: me + 1 of a fast path in CPU c's stash (it saw the flag clear) */
+byte pdcpu[2];			/* me + 1 of the task with preemption disabled on CPU c, 0 if none */
 
 /* percpu.rs Stashes */
 bool ns_made;			/* Stashes::nodes[1] is set */
@@ -170,13 +182,13 @@ inline try_lock(s, ok) {
 	say_try_lock(s, ok)
 }
 #endif
-#define OWN(s) assert(holder[s] == me + 1)	/* only the flag's holder touches the array */
+/* Only the flag's holder touches the array, and never while a fast path is in it. */
+#define OWN(s) assert(holder[s] == me + 1); assert(s >= 2 || fastuser[s] == 0)
 
-/* percpu.rs StashGuard::drop: LockedStash::len = len; busy.store(false, Release). */
+/* percpu.rs StashGuard::drop: busy.store(0, Release). */
 inline unlock_stash(s) {
 	OWN(s);
 	holder[s] = 0;
-	smirror[s] = slen[s];
 	busy[s] = false;
 	say_who();
 	printf("StashGuard::drop(stash %d)\n", s)
@@ -187,6 +199,22 @@ inline pop_to(s) {
 	OWN(s);
 	if
 	:: slen[s] > 0 -> slen[s]--; hand[me] = S(s, slen[s]); S(s, slen[s]) = 0
+	:: else
+	fi
+}
+
+/* rsh_cpu_alloc's pop and rsh_cpu_free's push, in a fast path that saw the flag clear. */
+inline fast_pop(s) {
+	assert(fastuser[s] == me + 1);
+	if
+	:: slen[s] > 0 -> slen[s]--; hand[me] = S(s, slen[s]); S(s, slen[s]) = 0
+	:: else
+	fi
+}
+inline fast_push(s) {
+	assert(fastuser[s] == me + 1);
+	if
+	:: slen[s] < CAP -> S(s, slen[s]) = hand[me]; slen[s]++; hand[me] = 0
 	:: else
 	fi
 }
@@ -335,19 +363,43 @@ inline alloc_on_body() {
 	fi
 }
 
-/* Stashes::current(): task0 is on CPU 0; task1 on either CPU, and may move at any time. */
+/*
+ * The CPU a task is on when it disables preemption (a fast path, Stashes::lock_current):
+ * task0 is on CPU 0; task1 on either, and may move at any other time, but not onto a CPU
+ * where task0 has preemption disabled.
+ */
 inline current(cs) {
 	if
 	:: me == 0 -> cs = 0
-	:: me == 1 -> cs = 0
+	:: me == 1 && pdcpu[0] == 0 -> cs = 0
 	:: me == 1 -> cs = 1
 	fi
 }
 
 /*
+ * ffi/fastpath.c, a CPU stash hit, first step: preempt_disable() on the task's CPU, then the
+ * flag's acquire load; a clear flag lets the fast path use the array without taking it.
+ */
+inline fast_enter(cs) {
+	current(cs);
+	pdcpu[cs] = me + 1;
+	ok = !busy[cs];
+	if
+	:: ok -> fastuser[cs] = me + 1; say_who(); printf("fast path on CPU %d: the flag is clear, in the stash\n", cs)
+	:: else
+	fi
+}
+
+/* ...and its end: preempt_enable(). */
+inline fast_leave(cs) {
+	fastuser[cs] = 0;
+	pdcpu[cs] = 0
+}
+
+/*
  * cache.rs Cache::take_from_new_slab(stash s, node n, slab), after Pages::alloc and
  * Node::add_slab_and_alloc_batch put the new batch into X(): the first object for the caller;
- * as many of the rest as fit into the stash if its flag is free (try_with); what does not fit
+ * as many of the rest as fit into the stash if its flag is free (try_lock); what does not fit
  * back to the slab (free_on_node).
  */
 inline new_slab_first(n) {
@@ -357,9 +409,10 @@ inline new_slab_first(n) {
 	:: else -> got = 2	/* ENOMEM */
 	fi
 }
-inline take_from_new_slab_rest(s) {
+inline take_from_new_slab_rest(s, cpu) {
 	if
-	:: LOCKSTEP_IF(got < 2, try_lock(s, ok));	/* stash.try_with(...) */
+	/* node stash: ns.try_lock(); CPU stash: lock_current(), on the CPU the task is on now */
+	:: LOCKSTEP_IF(got < 2, if :: cpu -> current(cs) :: else fi; try_lock(s, ok));
 		d_step {
 			RUN ->
 			if
@@ -378,14 +431,17 @@ inline take_from_new_slab_rest(s) {
 	fi
 }
 
-/* cache.rs Cache::alloc_fast, then alloc_refill with an empty stash. */
+/*
+ * cache.rs Cache::alloc_fast (rsh_cpu_alloc: the flag clear, pop), then alloc_refill with the
+ * stash held or empty.
+ */
 inline alloc_fast() {
-	LOCKSTEP(current(cs); try_lock(cs, ok));	/* current().try_with(Stash::pop) */
+	atomic { RUN -> fast_enter(cs) };
+	d_step { RUN -> if :: ok -> fast_pop(cs) :: else fi; fast_leave(cs) };
 	if
-	:: atomic { RUN && !ok -> alloc_any_body() }		/* held: the node lists */
-	:: d_step { RUN && ok -> pop_to(cs); unlock_stash(cs) };
+	:: true ->
 		if
-		:: LOCKSTEP_IF(hand[me] == 0, current(cs); try_lock(cs, ok));	/* alloc_refill */
+		:: LOCKSTEP_IF(hand[me] == 0, current(cs); try_lock(cs, ok));	/* alloc_refill: lock_current */
 			if
 			:: atomic { RUN && !ok -> alloc_any_body() }
 			:: d_step {
@@ -428,7 +484,7 @@ inline alloc_fast() {
 						:: new_slab_first(1)
 						fi
 					   };
-						take_from_new_slab_rest(cs)
+						take_from_new_slab_rest(cs, true)
 					:: hand[me] != 0	/* (not `else`: that would be taken while preempted) */
 					fi
 				:: hand[me] != 0
@@ -465,7 +521,7 @@ inline alloc_fast_on() {
 			   };
 				if
 				:: atomic { RUN && hand[me] == 0 -> new_slab_first(1) };	/* Placement::Exact(1) */
-					take_from_new_slab_rest(NODE_STASH)
+					take_from_new_slab_rest(NODE_STASH, false)
 				:: hand[me] != 0
 				fi
 			fi
@@ -479,23 +535,26 @@ inline free_direct_body() {
 	onlist[hand[me]] = true; inuse[NODE_OF(hand[me])]--; hand[me] = 0
 }
 
-/* cache.rs Cache::free_fast, free_remote_spill, free_spill. */
+/*
+ * cache.rs Cache::free_fast (rsh_cpu_free: a remote object to its node's stash, node_push;
+ * else, the flag clear, push), then free_remote_spill or free_spill.
+ */
 inline free_fast() {
-	/* current(); a remote object goes to its node's stash if there is one (home: node 0) */
-	LOCKSTEP(
-		current(cs);
+	atomic {
+		RUN ->
 		if
+		/* a remote object (its node has a stash; the CPUs' home is node 0) */
 		:: any_node && NODE_OF(hand[me]) != 0 && ns_made -> cs = NODE_STASH
-		:: else
-		fi;
-		try_lock(cs, ok)			/* try_with(push) */
-	);
+		:: else -> fast_enter(cs)
+		fi
+	};
 	if
-	:: d_step { RUN && !ok -> free_direct_body() }	/* held: the node lists */
-	:: d_step { RUN && ok -> push_hand(cs); unlock_stash(cs) };
+	:: cs == NODE_STASH ->
+		LOCKSTEP(try_lock(NODE_STASH, ok));		/* node_push */
+		d_step { RUN -> if :: ok -> push_hand(NODE_STASH); unlock_stash(NODE_STASH) :: else fi };
 		if
-		:: LOCKSTEP_IF(hand[me] != 0 && cs == NODE_STASH, try_lock(NODE_STASH, ok));
-			/* free_remote_spill(ns, p): ns.try_with(swap_half), else just p */
+		:: LOCKSTEP_IF(hand[me] != 0, try_lock(NODE_STASH, ok));
+			/* free_remote_spill(ns, p): ns.try_lock() and swap_half, else just p */
 			d_step {
 				RUN ->
 				if
@@ -504,8 +563,13 @@ inline free_fast() {
 				fi;
 				free_on_node(1)		/* free_on_node(ns.home(), out) */
 			}
-		:: LOCKSTEP_IF(hand[me] != 0 && cs != NODE_STASH, current(cs); try_lock(cs, ok));
-			/* free_spill(p): current() again, try_with(swap_half) */
+		:: hand[me] == 0
+		fi
+	:: cs != NODE_STASH ->
+		d_step { RUN -> if :: ok -> fast_push(cs) :: else fi; fast_leave(cs) };
+		if
+		:: LOCKSTEP_IF(hand[me] != 0, current(cs); try_lock(cs, ok));
+			/* free_spill(p): lock_current(), swap_half */
 			if
 			:: d_step { RUN && !ok -> free_direct_body() }	/* free_batch(&[p]) */
 			:: d_step {
@@ -562,7 +626,7 @@ proctype task1() {
 	task_body()
 }
 
-/* percpu.rs LockedStash::lock (via LockedStash::with): wait for stash s's flag. */
+/* percpu.rs take_sleeping (drain_cpus, NodeStash::lock): wait for stash s's flag. */
 inline lock_stash(s) {
 #if !defined(LIVENESS) && !defined(SPIN_WAIT) && !defined(MUTANT_RACY_TRYLOCK)
 	/*
@@ -580,13 +644,13 @@ inline lock_stash(s) {
 #ifdef SPIN_WAIT
 		/* before: while busy.load(Relaxed) { spin_loop() }, keeping the CPU */
 		do
-		:: busy[s] -> printf("MSG flusher: LockedStash::lock(stash %d) spins on busy, keeping its CPU\n", s)
+		:: busy[s] -> printf("MSG flusher: take_sleeping(stash %d) spins on busy, keeping its CPU\n", s)
 		:: else -> break
 		od
 #else
 		/* ffi::sleep_us(wait_us): the CPU goes to other tasks; wakes to retry */
-		atomic { hog = false; printf("MSG flusher: LockedStash::lock(stash %d) sleeps (sleep_us)\n", s) };
-		atomic { !busy[s] -> hog = HOG; printf("MSG flusher: wakes, tries stash %d again\n", s) }
+		atomic { hog = false; printf("MSG flusher: take_sleeping(stash %d) sleeps (sleep_us)\n", s) };
+		atomic { !busy[s] && pdcpu[0] == 0 -> hog = HOG; printf("MSG flusher: wakes, tries stash %d again\n", s) }
 #endif
 	od
 #endif
@@ -603,10 +667,54 @@ inline flush_one(s) {
 #endif
 }
 
+/*
+ * ffi::fastpath::synchronize_rcu(): the flusher sleeps until each CPU has been, at some moment
+ * since, outside a fast path (a preemption-disabled region is an RCU read-side critical
+ * section).
+ */
+inline grace_period() {
+#ifndef MUTANT_NO_GP
+	atomic { hog = false; printf("MSG flusher: synchronize_rcu() sleeps\n") };
+	(pdcpu[0] == 0);
+	(pdcpu[1] == 0);
+	atomic { pdcpu[0] == 0 -> hog = HOG; printf("MSG flusher: the grace period is over\n") }
+#else
+	printf("MSG flusher: no grace period (mutant)\n")
+#endif
+}
+
+/* One CPU stash, its flag taken and a grace period over: take_oldest, drop, free_batch. */
+inline drain_one(s) {
+#ifdef MUTANT_FLUSH_NO_LOCK
+	atomic { holder[s] = me + 1; take_oldest(s, CAP); holder[s] = 0; free_batch() };	/* no flag */
+#else
+	atomic { take_oldest(s, CAP); unlock_stash(s); free_batch(); ok = false };
+#endif
+}
+
+/*
+ * percpu.rs Stashes::drain_cpus: CPU stashes lo..=hi (both, or one), nothing if they are all
+ * empty (read without their flags); else every flag in CPU order, a grace period, and then
+ * each stash emptied.
+ */
+inline drain_cpus(lo, hi) {
+	atomic { ok = (slen[lo] == 0 && slen[hi] == 0) };
+	if
+	:: ok -> ok = false
+	:: !ok ->
+#ifndef MUTANT_FLUSH_NO_LOCK
+		lock_stash(lo);
+		if :: hi != lo -> lock_stash(hi) :: else fi;
+		grace_period();
+#endif
+		drain_one(lo);
+		if :: hi != lo -> drain_one(hi) :: else fi
+	fi
+}
+
 /* cache.rs Cache::flush_stashes: every CPU stash, every node stash, then the depot. */
 inline flush_stashes() {
-	flush_one(0);
-	flush_one(1);
+	drain_cpus(0, 1);
 	if
 	:: ns_made -> flush_one(NODE_STASH)
 	:: else
@@ -655,7 +763,7 @@ proctype flusher() {
 	do
 	::
 #ifdef LIVENESS
-		atomic { hog = HOG; flushing = true; printf("MSG flusher: a flush begins, on CPU 0 above task0\n") };
+		atomic { pdcpu[0] == 0 -> hog = HOG; flushing = true; printf("MSG flusher: a flush begins, on CPU 0 above task0\n") };
 #endif
 		if
 		:: /* Cache::shrink */
@@ -665,8 +773,8 @@ proctype flusher() {
 				node_shrink(0);
 				node_shrink(1)
 			}
-		:: flush_one(0)		/* Cache::flush_cpu(0) */
-		:: flush_one(1)		/* Cache::flush_cpu(1) */
+		:: drain_cpus(0, 0)	/* Cache::flush_cpu(0) */
+		:: drain_cpus(1, 1)	/* Cache::flush_cpu(1) */
 		fi;
 #ifdef LIVENESS
 		atomic { flushing = false; hog = false; ok = false; printf("MSG flusher: the flush is done\n") }	/* idle */
@@ -701,8 +809,6 @@ proctype flusher() {
 #define INVARIANTS (ONE_PLACE(1) && ONE_PLACE(2) && ONE_PLACE(3) && ONE_PLACE(4) && \
 	INUSE_EXACT(0) && INUSE_EXACT(1) && \
 	dcount == (dn > 0 -> dlen[0] : 0) && \
-	(busy[0] || smirror[0] == slen[0]) && (busy[1] || smirror[1] == slen[1]) && \
-	(busy[2] || smirror[2] == slen[2]) && \
 	(slen[2] < 1 || NODE_OF(sobj[4]) == 1) && (slen[2] < 2 || NODE_OF(sobj[5]) == 1))
 
 #ifndef LIVENESS
