@@ -856,7 +856,9 @@ impl Cache {
     /// free or corruption" check), is refused with `EINVAL` and reported in one line; nothing
     /// changes.
     ///
-    /// Raw frees take the node lock: the fast path's stashes only ever hold [`Object`]s.
+    /// Raw frees take the node lock: the fast path's stashes only ever hold [`Object`]s. With
+    /// `init_on_free` on, the object is zeroed once it has passed the checks (a refused pointer
+    /// is never written).
     ///
     /// # Safety
     ///
@@ -868,8 +870,13 @@ impl Cache {
         let g = &self.geometry;
         let node = slab::marked_node(ptr.as_ptr() as usize, g).and_then(|nid| self.node(nid));
         let result = match node {
-            // SAFETY: Forwarded from our own safety requirements.
-            Some(node) => unsafe { node.free_raw(ptr.as_ptr(), g, self.id) },
+            // SAFETY: Forwarded from our own safety requirements; `init_free`'s object passed
+            // every check: an allocated object of this cache
+            // (safety requirements), which its owner gives up here; nothing reads it before
+            // it joins its freelist.
+            Some(node) => unsafe {
+                node.free_raw(ptr.as_ptr(), g, self.id, |obj| self.stashes.init_free(obj))
+            },
             None => Err(slab::BadFree::NotSlab),
         };
         result.map_err(|bad| {

@@ -221,7 +221,8 @@ impl Node {
 
     /// Frees the object at `p`, a pointer given back from outside whatever its value, once the
     /// lock is held and it is found to be an allocated object of cache `cache_id` (geometry
-    /// `g`) in a slab of this node; otherwise refuses it, changing nothing, and says why.
+    /// `g`) in a slab of this node; otherwise refuses it, changing nothing, and says why. `accept` gets the object
+    /// once it has passed the checks, before it joins its freelist.
     ///
     /// # Safety
     ///
@@ -233,6 +234,7 @@ impl Node {
         p: *mut u8,
         g: &Geometry,
         cache_id: u64,
+        accept: impl FnMut(NonNull<u8>),
     ) -> core::result::Result<(), BadFree> {
         let mut released = SlabDrain::new();
         let result = {
@@ -248,6 +250,7 @@ impl Node {
                     MIN_PARTIAL,
                     &mut released,
                     |b, a| d.change(g, b, a),
+                    accept,
                 )
             };
             d.apply(&self.stats);

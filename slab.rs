@@ -760,7 +760,29 @@ impl SlabLists {
         cache_id: u64,
         min_partial: usize,
         drain: &mut SlabDrain,
+        note: impl FnMut(SlabState, SlabState),
+    ) -> core::result::Result<(), BadFree> {
+        // SAFETY: Forwarded from our own safety requirements.
+        unsafe { self.free_checked(objs, g, cache_id, min_partial, drain, note, |_| {}) }
+    }
+
+    /// [`SlabLists::free_many`], calling `accept` with each object once its checks have passed
+    /// and before its first word is taken for the freelist: the place for what a free does to
+    /// an object's contents (`init_on_free`) where a refused pointer must stay untouched.
+    ///
+    /// # Safety
+    ///
+    /// As for [`SlabLists::free_many`].
+    #[expect(clippy::too_many_arguments, reason = "free_many's, and the hook")]
+    unsafe fn free_checked(
+        &mut self,
+        objs: &[*mut u8],
+        g: &Geometry,
+        cache_id: u64,
+        min_partial: usize,
+        drain: &mut SlabDrain,
         mut note: impl FnMut(SlabState, SlabState),
+        mut accept: impl FnMut(NonNull<u8>),
     ) -> core::result::Result<(), BadFree> {
         let mut run: Option<FreeRun> = None;
         let mut result = Ok(());
@@ -811,6 +833,9 @@ impl SlabLists {
                 result = Err(BadFree::DoubleFree);
                 break;
             }
+            if let Some(obj) = NonNull::new(p) {
+                accept(obj);
+            }
             // SAFETY: `p` is an object of the slab (checked above), allocated as far as the
             // safety requirements let us tell, so its first word is ours to thread into the
             // freelist.
@@ -835,7 +860,9 @@ impl SlabLists {
     /// [`SlabLists::free_many`] of one pointer given back from outside, whatever its value:
     /// it must be in a slab of these lists, node `nid`'s, which its first page's mark says
     /// before anything in the slab is read. The mark is stable under the lock that serialises
-    /// these lists: slabs are marked as they join them and unmarked as they leave.
+    /// these lists: slabs are marked as they join them and unmarked as they leave. `accept`
+    /// gets the object once every check has passed, before it joins its freelist (see
+    /// [`SlabLists::free_checked`]).
     ///
     /// # Safety
     ///
@@ -852,6 +879,7 @@ impl SlabLists {
         min_partial: usize,
         drain: &mut SlabDrain,
         note: impl FnMut(SlabState, SlabState),
+        accept: impl FnMut(NonNull<u8>),
     ) -> core::result::Result<(), BadFree> {
         if marked_node(p as usize, g) != Some(nid) {
             return Err(BadFree::NotSlab);
@@ -859,7 +887,7 @@ impl SlabLists {
         // SAFETY: `p` is in a slab of cache `cache_id` (its mark is the cache's) on these lists
         // (it is on node `nid`, and marked only while on that node's lists); the rest is
         // forwarded from our own safety requirements.
-        unsafe { self.free_many(&[p], g, cache_id, min_partial, drain, note) }
+        unsafe { self.free_checked(&[p], g, cache_id, min_partial, drain, note, accept) }
     }
 
     /// TEST ONLY: overwrites the stored free pointer of `p` with `value`, as a use-after-free

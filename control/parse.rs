@@ -39,7 +39,7 @@ hold_event <ms>
 locked_read <cache>
 corrupt_freeptr <cache>   (kernels with CONFIG_SLAB_FREELIST_HARDENED)
 bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released>
-zerocheck <cache> <fast|slow|node<N>|zfast|zslow|znode<N>> <n>
+zerocheck <cache> <fast|slow|raw|node<N>|zfast|zslow|zraw|znode<N>> <n>
 ";
 
 /// A node argument.

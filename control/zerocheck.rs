@@ -36,6 +36,8 @@ pub(crate) enum Api {
     Slow,
     /// `alloc_fast_on(node)` and `free_fast`: a node's stash (remote frees go there).
     Node(NodeId),
+    /// `alloc` (any node) and `free_raw`: a pointer given back as C gives it, checked.
+    Raw,
 }
 
 /// A check: the API, and whether its second round asks for zeroed objects (`zalloc*`).
@@ -46,7 +48,7 @@ pub(crate) struct Check {
 }
 
 impl Check {
-    /// Parses `fast`, `slow`, `node<N>`, or one of them prefixed with `z` (a zeroing second
+    /// Parses `fast`, `slow`, `raw`, `node<N>`, or one of them prefixed with `z` (a zeroing second
     /// round).
     pub(crate) fn parse(word: &[u8]) -> Result<Self> {
         let (zero, word) = match word.strip_prefix(b"z") {
@@ -56,6 +58,7 @@ impl Check {
         let api = match word {
             b"fast" => Api::Fast,
             b"slow" => Api::Slow,
+            b"raw" => Api::Raw,
             w => match w.strip_prefix(b"node") {
                 Some(n) => Api::Node(NodeId::new(parse_usize(n)? as u64).ok_or(EINVAL)?),
                 None => return Err(EINVAL),
@@ -75,8 +78,8 @@ fn alloc(cache: &Cache, api: Api, zero: bool) -> Result<Object> {
     match (api, zero) {
         (Api::Fast, false) => cache.alloc_fast(),
         (Api::Fast, true) => cache.zalloc_fast(),
-        (Api::Slow, false) => cache.alloc(NodeRequest::Any),
-        (Api::Slow, true) => cache.zalloc(NodeRequest::Any),
+        (Api::Slow | Api::Raw, false) => cache.alloc(NodeRequest::Any),
+        (Api::Slow | Api::Raw, true) => cache.zalloc(NodeRequest::Any),
         (Api::Node(nid), false) => cache.alloc_fast_on(nid),
         (Api::Node(nid), true) => cache.zalloc_fast_on(nid),
     }
@@ -87,6 +90,12 @@ fn free(cache: &Cache, api: Api, obj: Object) {
     let r = match api {
         Api::Fast | Api::Node(_) => cache.free_fast(obj),
         Api::Slow => cache.free(obj),
+        Api::Raw => {
+            // A refused pointer (reported in the log) stays allocated, as `leak` leaves it.
+            // SAFETY: The pointer is an allocated object of `cache`, given up here.
+            let _ = unsafe { cache.free_raw(obj.into_raw()) };
+            return;
+        }
     };
     if let Err((_, o)) = r {
         o.leak();
@@ -178,6 +187,7 @@ impl fmt::Display for Check {
         match self.api {
             Api::Fast => write!(f, "{z}fast"),
             Api::Slow => write!(f, "{z}slow"),
+            Api::Raw => write!(f, "{z}raw"),
             Api::Node(nid) => write!(f, "{z}node{}", nid.index()),
         }
     }

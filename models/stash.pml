@@ -1,77 +1,108 @@
 /*
- * The stash protocol of rust_slab_hp (percpu.rs, cache.rs), checked with spin
- * (scripts/models.sh).
+ * The stash protocol of rust_slab_hp (percpu.rs "Locking", ffi/fastpath.c, cache.rs), checked
+ * with spin (scripts/models.sh).
  *
  * Processes:
  *   task0     allocates and frees (Cache::alloc_fast, Cache::free_fast), pinned to CPU 0 (a
- *             CPU-bound kthread, as the benchmark's): its stash is always CPU 0's.
+ *             CPU-bound kthread, as the benchmark's).
  *   task1     the same, and allocates on node 1 exactly (Cache::alloc_fast_on) through node
- *             1's stash, which its first such allocation makes. It migrates: each time it
- *             picks a CPU (a fast path's preempt_disable(), Stashes::lock_current()) it may be
- *             on either, so it can hold a stash's flag it took on one CPU while it runs on the
- *             other, next to task0.
+ *             1's stash, which its first such allocation makes. It migrates: each region with
+ *             preemption disabled (a fast path, Stashes::lock_current) may run on either CPU,
+ *             so it can take a CPU's flag on one CPU and go on using that stash from the other,
+ *             next to task0.
  *   flusher   Cache::shrink (flush_stashes, then Node::shrink: what a node losing its last
- *             memory and cache destruction do) and Cache::flush_cpu (a CPU going offline).
+ *             memory and cache destruction do) and Cache::flush_cpu (a CPU going offline),
+ *             through Stashes::drain_cpus; on a third CPU (on CPU 0 with LIVENESS, below).
  *   a never claim: the invariants, in every reachable state.
  *
- * Every task can be preempted between any two steps, a stash flag held or not, except inside
- * a fast path (ffi/fastpath.c), which runs with preemption disabled: no other task takes a
- * step on that CPU until it ends (task0 none at all while task1 is in one on CPU 0), while
- * the flusher, on another CPU, may take any number. A step is one access to shared state (a
- * flag's exchange, load or release, a stash hit, one depot or Node::lists critical section)
- * together with the task's local work around it, which no other process sees.
+ * CPU stashes (stashes 0, 1: CPUs 0, 1):
+ *   - a fast path (fastpath.c rsh_cpu_alloc, rsh_cpu_free) is a region with preemption
+ *     disabled on the stash's CPU, in two steps: preempt_disable, smp_processor_id and the
+ *     flag's acquire load; then, if the flag was clear, the pop or push and preempt_enable. No
+ *     flag is set. Other tasks on that CPU take no step in between (`pd`: task0 is on CPU 0
+ *     all the time, task1 on CPU c while it is in a region there); other CPUs interleave.
+ *   - a slow path takes the flag of the current CPU's stash (rsh_cpu_lock_current:
+ *     preempt_disable, compare_exchange, preempt_enable) in one step at a moment no other
+ *     task is in a region on that CPU; it may then be preempted, and task1 migrate, flag held.
+ *   - a flush (Stashes::drain_cpus) takes the flags of the CPU stashes it empties, CPU order,
+ *     sleeping while one is held, then waits for a grace period (synchronize_rcu: every
+ *     region that began before it has ended; `gpw` are the regions it waits for), and only
+ *     then touches the arrays. If the chosen stashes are all empty (lengths read without
+ *     flags) it takes nothing.
+ * Node stashes (stash 2: node 1's): every use, fast (rsh_node_alloc, node_push) or slow, takes
+ * the flag by compare_exchange; a flush sleeps between tries (NodeStash::lock).
+ *
+ * A task is preemptible between any two steps outside a region, a stash flag held or not. A
+ * step is one access to shared state (a flag's exchange or release, one depot or Node::lists
+ * critical section, a fast path's half) with the task's local work around it.
  *
  * Objects 1..N0 are node 0's slab, N0+1..N0+N1 node 1's; a slab is on its node's lists or
  * back in the page allocator. Stashes hold CAP = 2 objects (Stashes::cap), a magazine MAG = 1
  * (cap / 2), the depot DEPOT_MAGS = 1 magazine: the sizes at which every path is reachable
  * (a spill needs a full stash; a spill into a full depot, N0 = 4; a remote spill into a full
- * node stash, N1 = 3). Stashes 0, 1 are CPUs 0, 1 (both on node 0, their `home`), stash 2 is
- * node 1's. A task holds at most one object.
+ * node stash, N1 = 3). Both CPUs are on node 0 (their `home`). A task holds at most one
+ * object.
  *
  * Properties:
- *   - safety (every run): a stash's array is touched by the holder of its flag, or by a fast
- *     path on the stash's CPU that found the flag clear, never by both at once: a holder's
- *     every access checks that it holds the flag and that no fast path is in the stash (a
- *     fast path that saw the flag clear before a flush took it is waited for, by the
- *     flush's grace period); each object is in exactly one place: free on its
- *     slab, in the page allocator, in a stash (below its length), in a depot magazine, held by
- *     a task, or in the local batch of the function moving it (none lost or handed out twice);
- *     each node's `inuse` counter (NodeStats) equals its objects off its slab's freelist;
- *     Depot::count equals the objects in the magazines; a node stash holds only its node's
- *     objects; free_on_node gets only objects of its node.
+ *   - safety (every run): only a legitimate user touches a stash's array, one at a time (the
+ *     ghost `user`: a fast path that saw the flag clear, in its region; a slow path from its
+ *     flag's exchange to its release; a flush after the flag and the grace period; a node
+ *     stash's flag holder; StashGuard's invariant; checked when a user begins and at every
+ *     access); each object is in exactly one place: free on its slab, in the page
+ *     allocator, in a stash (below its length), in a depot magazine, held by a task, or in
+ *     the local batch of the function moving it (none lost or handed out twice); each node's
+ *     `inuse` counter (NodeStats) equals its objects off its slab's freelist; Depot::count
+ *     equals the objects in the magazines; a node stash holds only its node's objects;
+ *     free_on_node gets only objects of its node.
  *   - liveness (-DLIVENESS, `pan -a -f`: weak fairness): every flush that starts finishes.
  *     The flusher then runs on task0's CPU at a higher priority: task0 takes no step while the
- *     flusher is awake (RUN), only while it sleeps. The tasks do OPS operations each (with
+ *     flusher is awake (RUN), only while it sleeps; the flusher wakes only when no task is in
+ *     a region on CPU 0 (it cannot preempt one). The tasks do OPS operations each (with
  *     unbounded operations a flush can be starved under weak fairness alone: a task may take
  *     the flag again before every retry, forever).
  *
- * take_sleeping (a flush's wait for a stash flag):
+ * Waiting for a stash flag (percpu.rs take_sleeping, for flushes):
  *   default       try the flag; if it is held, sleep and try again (ffi::sleep_us, 20 us
  *                 doubling to 2 ms: the CPU goes to other tasks; the sleep is modelled as
  *                 lasting until the flag is free, as a wake-up while it is still held only
- *                 repeats the try).
- *   -DSPIN_WAIT   the lock() before: `while busy.load() { spin_loop() }`, keeping the CPU.
+ *                 repeats the try). synchronize_rcu sleeps too.
+ *   -DSPIN_WAIT   an older lock(): `while busy.load() { spin_loop() }`, keeping the CPU.
  *                 With LIVENESS the flush never finishes once task0 holds CPU 0's flag: task0
  *                 cannot run while the flusher spins on its CPU.
  * Mutants (each must make a check fail; scripts/models.sh checks that they do):
- *   -DMUTANT_RACY_TRYLOCK   try_lock as a load and a store instead of compare_exchange
- *   -DMUTANT_FLUSH_NO_LOCK  the flush empties a stash without taking its flag
- *   -DMUTANT_NO_GP          the flush empties CPU stashes right after taking their flags,
- *                           without waiting for a grace period
- *   -DMUTANT_PUT_LOST       a spill that finds the depot full drops its batch
+ *   -DMUTANT_RACY_TRYLOCK          the flag's compare_exchange as a load and a store, where
+ *                                  it is taken outside a region (flushes, node stashes)
+ *   -DMUTANT_FLUSH_NO_LOCK         a flush empties CPU stashes without taking their flags
+ *                                  (it still waits for the grace period)
+ *   -DMUTANT_NO_GRACE_PERIOD       a flush touches the arrays right after taking the flags
+ *   -DMUTANT_FASTPATH_PREEMPTIBLE  a fast path's region does not keep other tasks of its CPU
+ *                                  out (as with preemption enabled; the grace period still
+ *                                  waits for it, as for an RCU reader)
+ *   -DMUTANT_SLOWPATH_PREEMPTIBLE  rsh_cpu_lock_current without preemption disabled: the
+ *                                  task may migrate between picking the CPU's stash and the
+ *                                  exchange, and take the flag while a fast path is inside
+ *   -DMUTANT_NODE_FAST_NO_FLAG     rsh_node_alloc and node_push use a node stash as the CPU
+ *                                  fast paths use theirs: only if the flag is clear, without
+ *                                  setting it (a node stash is shared by every CPU)
+ *   -DMUTANT_PUT_LOST              a spill that finds the depot full drops its batch
+ * Gone with the C fast path (f89bc43): the invariant that an unheld stash's LockedStash::len
+ * equals its length (`len` is now the stash's own, written with each pop and push); a CPU fast
+ * path's try_lock (it sets no flag now: MUTANT_RACY_TRYLOCK covers the exchanges that remain).
  *
- * Abstractions: sequentially consistent memory (the flag's acquire exchange and release store
- * order one holder's accesses before the next holder's, a fast path's acquire load orders
- * the last holder's accesses before its own, and synchronize_rcu() orders the flag a flush
- * took before every fast path that begins after; the depot and Node::lists are spinlocks); a
- * grace period is the flusher waiting, for each CPU in turn, until it is at some moment
- * outside a fast path (a quiescent state); a depot or Node::lists critical section is one step (on !PREEMPT_RT their holders
- * are not preempted; on PREEMPT_RT a holder blocked on Node::lists is one more way of not
- * running, which the flush's sleep covers in the same way); free_batch's per-node frees are one
- * step; one slab per node, so Pages::alloc fails (ENOMEM) where the node's slab is on its lists
- * (new_slab's retries on other nodes are not modelled); node metadata always exists (model 1
- * is about that); nodes_near is node 0, then 1; Cache::alloc_any's partial-list scan and new
- * slab are one step; a flush's take_oldest, guard drop and free_batch are one step.
+ * Abstractions: sequentially consistent memory (the flag's acquire exchange or load and
+ * release store order one user's accesses before the next one's; synchronize_rcu orders a
+ * region's accesses before the flush's; the depot and Node::lists are spinlocks); a depot or
+ * Node::lists critical section is one step (on !PREEMPT_RT their holders are not preempted;
+ * on PREEMPT_RT a holder blocked on Node::lists is one more way of not running, which the
+ * flush's sleep covers in the same way); free_batch's per-node frees are one step; one slab
+ * per node, so Pages::alloc fails (ENOMEM) where the node's slab is on its lists (new_slab's
+ * retries on other nodes are not modelled); node metadata always exists (model 1 is about
+ * that); nodes_near is node 0, then 1; Cache::alloc_any's partial-list scan and new slab are
+ * one step; a flush's take_oldest, guard drop and free_batch are one step; in safety runs, a
+ * drain's last flag and the start of its grace period are one step, and so are the grace
+ * period's end and the first stash it empties (lock_stash_gp, drain_cpus); cache destruction
+ * (drain_exclusive: no one else can reach the stashes) and the zeroing are not modelled; no
+ * interrupt handler uses a cache (the API's rule).
  */
 
 #ifndef OPS
@@ -103,19 +134,24 @@
 #define HOG false		/* on another CPU: every interleaving */
 #endif
 /*
- * Whether the process may take a step: task0 cannot while the flusher is awake on its CPU.
- * (A guard on each of task0's shared-state steps rather than a `provided` clause, which
- * pan's weak fairness does not treat as disabling.)
+ * Whether a task may take a step: task0 cannot while the flusher is awake on its CPU, nor
+ * while task1 is in a region there. (A guard on each of task0's shared-state steps rather
+ * than a `provided` clause, which pan's weak fairness does not treat as disabling.)
  */
-#define RUN (me != 0 || (!hog && pdcpu[0] != 2))
+#define RUN (me != 0 || (!hog && (pd[0] == 0 || pd[0] == 1)))
+/* Whether the flusher may wake on CPU 0 (LIVENESS): no region there to wait for. */
+#define FRUN (!HOG || pd[0] == 0)
 
-/* ffi/fastpath.h struct rsh_stash (percpu.rs RawStash) */
-bool busy[NS];			/* rsh_stash.busy, the flag */
-byte holder[NS];		/* ghost: me + 1 of the flag's holder, 0 if none */
-byte slen[NS];			/* rsh_stash.len */
-byte sobj[NS * CAP];		/* rsh_stash.objs */
-byte fastuser[2];		/* ghost: me + 1 of a fast path in CPU c's stash (it saw the flag clear) */
-byte pdcpu[2];			/* me + 1 of the task with preemption disabled on CPU c, 0 if none */
+/* ffi/fastpath.h struct rsh_stash */
+bool busy[NS];			/* the flag */
+byte user[NS];			/* ghost: me + 1 of the task in the array, 0 if none */
+byte slen[NS];			/* len */
+byte sobj[NS * CAP];		/* objs */
+
+/* Preemption: pd[c] = me + 1 of the task in a region with preemption disabled on CPU c. */
+byte pd[2];
+bool inpd[2];			/* task t is in a region (for the grace period) */
+bool gpw[2];			/* the running grace period waits for task t's region */
 
 /* percpu.rs Stashes */
 bool ns_made;			/* Stashes::nodes[1] is set */
@@ -150,71 +186,127 @@ inline say_who() {
 	:: else -> printf("MSG task%d: ", me)
 	fi
 }
-inline say_try_lock(s, ok) {
+
+/*
+ * The ghost `user`: who is in a stash's array. A user begins only when no one else is in it
+ * (StashGuard's invariant, and the fast path's premise), and touches it only while it is.
+ */
+inline use_begin(s) {
 	say_who();
-	if
-	:: ok -> printf("LockedStash::try_lock(stash %d) takes the flag\n", s)
-	:: else -> printf("LockedStash::try_lock(stash %d): held\n", s)
-	fi
+	printf("uses stash %d\n", s);
+	assert(user[s] == 0);		/* no one else is in the array */
+	user[s] = me + 1
+}
+#define OWN(s) assert(user[s] == me + 1)	/* only a legitimate user touches the array */
+inline use_end(s) {
+	OWN(s);
+	user[s] = 0
 }
 
 /*
- * percpu.rs LockedStash::try_lock: busy.compare_exchange(false, true, Acquire, Relaxed), one
- * step with the local work around it (LOCKSTEP). `holder` is a ghost: who the flag's exchange
- * made the stash's only user (StashGuard's invariant); every access to a stash's array checks
- * it, which is what lets the model treat a holder's work on its array as atomic.
+ * A region with preemption disabled on CPU c: preempt_disable(), smp_processor_id(). task0 is
+ * on CPU 0; task1 on either CPU, if no other task has preemption disabled there (nor, on CPU
+ * 0, the flusher is awake there).
+ */
+inline cpu_pick_if(g, c) {
+	if
+	:: RUN && (g) && me == 0 && pd[0] == 0 -> c = 0
+	:: (g) && me == 1 && pd[0] == 0 && !hog -> c = 0
+	:: (g) && me == 1 && pd[1] == 0 -> c = 1
+	fi
+}
+#define cpu_pick(c) cpu_pick_if(true, c)
+inline pd_begin(c) {
+#ifndef MUTANT_FASTPATH_PREEMPTIBLE
+	pd[c] = me + 1;
+#endif
+	inpd[me] = true
+}
+/* preempt_enable(): the region ends, and with it what a grace period waits for. */
+inline pd_end(c) {
+#ifndef MUTANT_FASTPATH_PREEMPTIBLE
+	pd[c] = 0;
+#endif
+	inpd[me] = false;
+	gpw[me] = false
+}
+
+/*
+ * percpu.rs try_take: busy.compare_exchange(0, 1, Acquire, Relaxed), one step with the local
+ * work around it (LOCKSTEP), where it is taken outside a region (flushes, node stashes).
  */
 #ifdef MUTANT_RACY_TRYLOCK
 #define LOCKSTEP(x) RUN; x
 #define LOCKSTEP_IF(g, x) (RUN && (g)) -> x
 inline try_lock(s, ok) {
 	ok = !busy[s];
-	if :: ok -> busy[s] = true; holder[s] = me + 1 :: else fi;
-	say_try_lock(s, ok)
+	if :: ok -> busy[s] = true :: else fi
 }
 #else
 #define LOCKSTEP(x) atomic { RUN -> x }
 #define LOCKSTEP_IF(g, x) atomic { RUN && (g) -> x }
 inline try_lock(s, ok) {
 	ok = !busy[s];
-	if :: ok -> holder[s] = me + 1 :: else fi;
-	busy[s] = true;
-	say_try_lock(s, ok)
+	busy[s] = true
 }
 #endif
-/* Only the flag's holder touches the array, and never while a fast path is in it. */
-#define OWN(s) assert(holder[s] == me + 1); assert(s >= 2 || fastuser[s] == 0)
+/* A node stash's try_lock (and rsh_node_alloc's, node_push's exchange): then its user. */
+inline try_node(ok) {
+	try_lock(NODE_STASH, ok);
+	say_who();
+	if
+	:: ok -> printf("NodeStash::try_lock takes the flag of stash 2\n")
+	:: else -> printf("NodeStash::try_lock: stash 2 is held\n")
+	fi;
+	if :: ok -> use_begin(NODE_STASH) :: else fi
+}
+
+/*
+ * fastpath.c rsh_cpu_lock_current (Stashes::lock_current): preempt_disable, this CPU's stash,
+ * compare_exchange, preempt_enable; the task is then the stash's user (it took the flag on the
+ * stash's CPU with no fast path there half way through), wherever it runs next. One step.
+ */
+inline say_lock_current(c, ok) {
+	say_who();
+	if
+	:: ok -> printf("Stashes::lock_current takes the flag of stash %d\n", c)
+	:: else -> printf("Stashes::lock_current: stash %d is held\n", c)
+	fi
+}
+#ifdef MUTANT_SLOWPATH_PREEMPTIBLE
+#define LOCK_CURRENT_IF(g, c, ok) atomic { cpu_pick_if(g, c); \
+	printf("MSG task%d: lock_current picks CPU %d's stash, preemptible\n", me, c) }; \
+	atomic { RUN -> ok = !busy[c]; say_lock_current(c, ok); if :: ok -> busy[c] = true; use_begin(c) :: else fi }
+#else
+#define LOCK_CURRENT_IF(g, c, ok) atomic { cpu_pick_if(g, c); \
+	ok = !busy[c]; say_lock_current(c, ok); if :: ok -> busy[c] = true; use_begin(c) :: else fi }
+#endif
 
 /* percpu.rs StashGuard::drop: busy.store(0, Release). */
 inline unlock_stash(s) {
-	OWN(s);
-	holder[s] = 0;
+	use_end(s);
 	busy[s] = false;
 	say_who();
 	printf("StashGuard::drop(stash %d)\n", s)
 }
+
+/*
+ * fastpath.c rsh_node_alloc and node_push: the node stash's flag by compare_exchange, then the
+ * pop or push, then the release (node stashes are shared by every CPU).
+ */
+#ifdef MUTANT_NODE_FAST_NO_FLAG
+#define NODE_FAST(ok) ok = !busy[NODE_STASH]; if :: ok -> use_begin(NODE_STASH) :: else fi
+#define NODE_FAST_END use_end(NODE_STASH)
+#else
+#define NODE_FAST(ok) try_node(ok)
+#define NODE_FAST_END unlock_stash(NODE_STASH)
+#endif
 
 /* percpu.rs Stash::pop into the task's hand (which stays 0 if the stash is empty). */
 inline pop_to(s) {
 	OWN(s);
 	if
 	:: slen[s] > 0 -> slen[s]--; hand[me] = S(s, slen[s]); S(s, slen[s]) = 0
-	:: else
-	fi
-}
-
-/* rsh_cpu_alloc's pop and rsh_cpu_free's push, in a fast path that saw the flag clear. */
-inline fast_pop(s) {
-	assert(fastuser[s] == me + 1);
-	if
-	:: slen[s] > 0 -> slen[s]--; hand[me] = S(s, slen[s]); S(s, slen[s]) = 0
-	:: else
-	fi
-}
-inline fast_push(s) {
-	assert(fastuser[s] == me + 1);
-	if
-	:: slen[s] < CAP -> S(s, slen[s]) = hand[me]; slen[s]++; hand[me] = 0
 	:: else
 	fi
 }
@@ -364,43 +456,11 @@ inline alloc_on_body() {
 }
 
 /*
- * The CPU a task is on when it disables preemption (a fast path, Stashes::lock_current):
- * task0 is on CPU 0; task1 on either, and may move at any other time, but not onto a CPU
- * where task0 has preemption disabled.
- */
-inline current(cs) {
-	if
-	:: me == 0 -> cs = 0
-	:: me == 1 && pdcpu[0] == 0 -> cs = 0
-	:: me == 1 -> cs = 1
-	fi
-}
-
-/*
- * ffi/fastpath.c, a CPU stash hit, first step: preempt_disable() on the task's CPU, then the
- * flag's acquire load; a clear flag lets the fast path use the array without taking it.
- */
-inline fast_enter(cs) {
-	current(cs);
-	pdcpu[cs] = me + 1;
-	ok = !busy[cs];
-	if
-	:: ok -> fastuser[cs] = me + 1; say_who(); printf("fast path on CPU %d: the flag is clear, in the stash\n", cs)
-	:: else
-	fi
-}
-
-/* ...and its end: preempt_enable(). */
-inline fast_leave(cs) {
-	fastuser[cs] = 0;
-	pdcpu[cs] = 0
-}
-
-/*
- * cache.rs Cache::take_from_new_slab(stash s, node n, slab), after Pages::alloc and
- * Node::add_slab_and_alloc_batch put the new batch into X(): the first object for the caller;
- * as many of the rest as fit into the stash if its flag is free (try_lock); what does not fit
- * back to the slab (free_on_node).
+ * cache.rs Cache::take_from_new_slab(ns or the current CPU's stash, node n, slab), after
+ * Pages::alloc and Node::add_slab_and_alloc_batch put the new batch into X(): the first object
+ * for the caller; as many of the rest as fit into the stash if its flag is free
+ * (NodeStash::try_lock, Stashes::lock_current); what does not fit back to the slab
+ * (free_on_node).
  */
 inline new_slab_first(n) {
 	new_slab_batch(n, CAP);
@@ -409,124 +469,150 @@ inline new_slab_first(n) {
 	:: else -> got = 2	/* ENOMEM */
 	fi
 }
-inline take_from_new_slab_rest(s, cpu) {
+inline take_rest_stash() {
+	d_step {
+		RUN ->
+		if
+		:: ok ->
+			OWN(cs);
+			do
+			:: xn[me] > 0 && slen[cs] < CAP -> xn[me]--; S(cs, slen[cs]) = X(xn[me]); X(xn[me]) = 0; slen[cs]++
+			:: else -> break
+			od;
+			unlock_stash(cs)
+		:: else
+		fi;
+		free_on_node(got)			/* free_on_node(node, rest) */
+	}
+}
+inline take_from_new_slab_rest_node() {
 	if
-	/* node stash: ns.try_lock(); CPU stash: lock_current(), on the CPU the task is on now */
-	:: LOCKSTEP_IF(got < 2, if :: cpu -> current(cs) :: else fi; try_lock(s, ok));
-		d_step {
-			RUN ->
-			if
-			:: ok ->
-				OWN(s);
-				do
-				:: xn[me] > 0 && slen[s] < CAP -> xn[me]--; S(s, slen[s]) = X(xn[me]); X(xn[me]) = 0; slen[s]++
-				:: else -> break
-				od;
-				unlock_stash(s)
-			:: else
-			fi;
-			free_on_node(got)			/* free_on_node(node, rest) */
-		}
+	:: LOCKSTEP_IF(got < 2, cs = NODE_STASH; try_node(ok));	/* ns.try_lock() */
+		take_rest_stash()
+	:: got == 2					/* ENOMEM */
+	fi
+}
+inline take_from_new_slab_rest_cpu() {
+	if
+	:: LOCK_CURRENT_IF(got < 2, cs, ok);		/* lock_current() */
+		take_rest_stash()
 	:: got == 2					/* ENOMEM */
 	fi
 }
 
 /*
- * cache.rs Cache::alloc_fast (rsh_cpu_alloc: the flag clear, pop), then alloc_refill with the
- * stash held or empty.
+ * fastpath.c rsh_cpu_alloc, first half: preempt_disable, this CPU's stash, the flag's acquire
+ * load and `len`; a clear flag and an object to pop make the task the array's user until the
+ * second half (else the region ends here: with the flag clear, no one else writes `len`).
  */
-inline alloc_fast() {
-	atomic { RUN -> fast_enter(cs) };
-	d_step { RUN -> if :: ok -> fast_pop(cs) :: else fi; fast_leave(cs) };
-	if
-	:: true ->
+inline cpu_fast_begin() {
+	atomic {
+		cpu_pick(cs);
+		pd_begin(cs);
+		say_who();
 		if
-		:: LOCKSTEP_IF(hand[me] == 0, current(cs); try_lock(cs, ok));	/* alloc_refill: lock_current */
+		:: !busy[cs] && slen[cs] > 0 -> printf("rsh_cpu_alloc on CPU %d: flag clear\n", cs); use_begin(cs); ok = true
+		:: else -> printf("rsh_cpu_alloc on CPU %d: flag set or empty\n", cs); ok = false; pd_end(cs)
+		fi
+	}
+}
+
+/* cache.rs Cache::alloc_fast: rsh_cpu_alloc, then alloc_refill with the stash empty or held. */
+inline alloc_fast() {
+	cpu_fast_begin();
+	if
+	:: d_step { RUN && ok -> pop_to(cs); use_end(cs); pd_end(cs) }	/* pop; preempt_enable */
+	:: !ok
+	fi;
+	if
+	:: LOCK_CURRENT_IF(hand[me] == 0, cs, ok);	/* alloc_refill: lock_current() */
+		if
+		:: atomic { RUN && !ok -> alloc_any_body() }		/* held: the node lists */
+		:: d_step {
+			/* pop (another task may have refilled it), else depot().take(spare) */
+			RUN && ok ->
+			pop_to(cs);
+			got = 0;
 			if
-			:: atomic { RUN && !ok -> alloc_any_body() }
+			:: hand[me] != 0 -> unlock_stash(cs)
+			:: hand[me] == 0 && dn > 0 && dlen[dn - 1] <= CAP - slen[cs] ->
+				OWN(cs);
+				dn--;
+				do
+				:: got < dlen[dn] -> S(cs, slen[cs]) = dobj[dn * MAG + got]; dobj[dn * MAG + got] = 0; slen[cs]++; got++
+				:: else -> break
+				od;
+				dcount = dcount - got; dlen[dn] = 0
+			:: else
+			fi
+		   };
+			if
 			:: d_step {
-				/* pop (another task may have refilled it), else depot().take(spare) */
-				RUN && ok ->
+				/*
+				 * nothing in the depot: partial slabs, home node first
+				 * (Node::alloc_batch), then pop and drop(s); one step (each
+				 * Node::lists section is atomic, and the flag is held throughout)
+				 */
+				RUN && hand[me] == 0 ->
+				if :: got == 0 -> alloc_batch(0, cs) :: else fi;
+				if :: got == 0 -> alloc_batch(1, cs) :: else fi;
 				pop_to(cs);
-				got = 0;
-				if
-				:: hand[me] != 0 -> unlock_stash(cs)
-				:: hand[me] == 0 && dn > 0 && dlen[dn - 1] <= CAP - slen[cs] ->
-					OWN(cs);
-					dn--;
-					do
-					:: got < dlen[dn] -> S(cs, slen[cs]) = dobj[dn * MAG + got]; dobj[dn * MAG + got] = 0; slen[cs]++; got++
-					:: else -> break
-					od;
-					dcount = dcount - got; dlen[dn] = 0
-				:: else
-				fi
+				unlock_stash(cs)
 			   };
 				if
-				:: d_step {
-					/*
-					 * nothing in the depot: partial slabs, home node first
-					 * (Node::alloc_batch), then pop and drop(s); one step (each
-					 * Node::lists section is atomic, and the flag is held throughout)
-					 */
+				:: atomic {
+					/* a new slab, outside every lock */
 					RUN && hand[me] == 0 ->
-					if :: got == 0 -> alloc_batch(0, cs) :: else fi;
-					if :: got == 0 -> alloc_batch(1, cs) :: else fi;
-					pop_to(cs);
-					unlock_stash(cs)
-				   };
 					if
-					:: atomic {
-						/* a new slab, outside every lock */
-						RUN && hand[me] == 0 ->
-						if
-						:: new_slab_first(0)
-						:: new_slab_first(1)
-						fi
-					   };
-						take_from_new_slab_rest(cs, true)
-					:: hand[me] != 0	/* (not `else`: that would be taken while preempted) */
+					:: new_slab_first(0)
+					:: new_slab_first(1)
 					fi
-				:: hand[me] != 0
+				   };
+					take_from_new_slab_rest_cpu()
+				:: hand[me] != 0	/* (not `else`: that would be taken while preempted) */
 				fi
+			:: hand[me] != 0
 			fi
-		:: hand[me] != 0
 		fi
+	:: hand[me] != 0
 	fi
 }
 
-/* cache.rs Cache::alloc_fast_on(1), then alloc_node_refill with an empty node stash. */
+/*
+ * cache.rs Cache::alloc_fast_on(1): rsh_node_alloc (compare_exchange, pop, release), then
+ * alloc_node_refill with an empty or held node stash.
+ */
 inline alloc_fast_on() {
 	/* Stashes::node_or_new(1): compare_exchange from null, then any_node.store(true) */
 	if
 	:: !ns_made -> ns_made = true; any_node = true
 	:: else
 	fi;
-	LOCKSTEP(try_lock(NODE_STASH, ok));		/* ns.try_with(Stash::pop) */
+	LOCKSTEP(NODE_FAST(ok));			/* rsh_node_alloc */
 	if
-	:: atomic { RUN && !ok -> alloc_on_body() }
-	:: d_step { RUN && ok -> pop_to(NODE_STASH); unlock_stash(NODE_STASH) };
+	:: !ok
+	:: d_step { RUN && ok -> pop_to(NODE_STASH); NODE_FAST_END }
+	fi;
+	if
+	:: LOCKSTEP_IF(hand[me] == 0, try_node(ok));	/* alloc_node_refill: ns.try_lock() */
 		if
-		:: LOCKSTEP_IF(hand[me] == 0, try_lock(NODE_STASH, ok));
+		:: atomic { RUN && !ok -> alloc_on_body() }
+		:: d_step {
+			RUN && ok ->
+			pop_to(NODE_STASH);
 			if
-			:: atomic { RUN && !ok -> alloc_on_body() }
-			:: d_step {
-				RUN && ok ->
-				pop_to(NODE_STASH);
-				if
-				:: hand[me] == 0 -> got = 0; alloc_batch(1, NODE_STASH); pop_to(NODE_STASH)
-				:: else
-				fi;
-				unlock_stash(NODE_STASH)
-			   };
-				if
-				:: atomic { RUN && hand[me] == 0 -> new_slab_first(1) };	/* Placement::Exact(1) */
-					take_from_new_slab_rest(NODE_STASH, false)
-				:: hand[me] != 0
-				fi
+			:: hand[me] == 0 -> got = 0; alloc_batch(1, NODE_STASH); pop_to(NODE_STASH)
+			:: else
+			fi;
+			unlock_stash(NODE_STASH)
+		   };
+			if
+			:: atomic { RUN && hand[me] == 0 -> new_slab_first(1) };	/* Placement::Exact(1) */
+				take_from_new_slab_rest_node()
+			:: hand[me] != 0
 			fi
-		:: hand[me] != 0
 		fi
+	:: hand[me] != 0
 	fi
 }
 
@@ -535,26 +621,39 @@ inline free_direct_body() {
 	onlist[hand[me]] = true; inuse[NODE_OF(hand[me])]--; hand[me] = 0
 }
 
-/*
- * cache.rs Cache::free_fast (rsh_cpu_free: a remote object to its node's stash, node_push;
- * else, the flag clear, push), then free_remote_spill or free_spill.
- */
+/* cache.rs Cache::free_fast: rsh_cpu_free, then free_spill or free_remote_spill. */
 inline free_fast() {
+	/*
+	 * rsh_cpu_free, first half: preempt_disable, this CPU's stash; a remote object (the node
+	 * stash given, of another node than the CPU's home, node 0) leaves the region for
+	 * node_push; else the flag's acquire load.
+	 */
 	atomic {
-		RUN ->
+		cpu_pick(cs);
+		pd_begin(cs);
 		if
-		/* a remote object (its node has a stash; the CPUs' home is node 0) */
-		:: any_node && NODE_OF(hand[me]) != 0 && ns_made -> cs = NODE_STASH
-		:: else -> fast_enter(cs)
+		:: any_node && NODE_OF(hand[me]) != 0 && ns_made -> ok = false; pd_end(cs); cs = NODE_STASH
+		:: else ->
+			say_who();
+			if
+			:: !busy[cs] && slen[cs] < CAP -> printf("rsh_cpu_free on CPU %d: flag clear\n", cs); use_begin(cs); ok = true
+			:: else -> printf("rsh_cpu_free on CPU %d: flag set or full\n", cs); ok = false; pd_end(cs)
+			fi
 		fi
 	};
 	if
-	:: cs == NODE_STASH ->
-		LOCKSTEP(try_lock(NODE_STASH, ok));		/* node_push */
-		d_step { RUN -> if :: ok -> push_hand(NODE_STASH); unlock_stash(NODE_STASH) :: else fi };
+	:: d_step { RUN && ok -> push_hand(cs); use_end(cs); pd_end(cs) }	/* push if not full */
+	:: !ok
+	fi;
+	if
+	:: LOCKSTEP_IF(hand[me] != 0 && cs == NODE_STASH, NODE_FAST(ok));	/* node_push */
 		if
-		:: LOCKSTEP_IF(hand[me] != 0, try_lock(NODE_STASH, ok));
-			/* free_remote_spill(ns, p): ns.try_lock() and swap_half, else just p */
+		:: d_step { RUN && ok -> push_hand(NODE_STASH); NODE_FAST_END }
+		:: !ok
+		fi;
+		if
+		:: LOCKSTEP_IF(hand[me] != 0, try_node(ok));
+			/* Freed::NodeSlow: free_remote_spill(ns, p): ns.try_lock() swap_half, else p */
 			d_step {
 				RUN ->
 				if
@@ -565,37 +664,33 @@ inline free_fast() {
 			}
 		:: hand[me] == 0
 		fi
-	:: cs != NODE_STASH ->
-		d_step { RUN -> if :: ok -> fast_push(cs) :: else fi; fast_leave(cs) };
+	:: LOCK_CURRENT_IF(hand[me] != 0 && cs != NODE_STASH, cs, ok);
+		/* Freed::Slow: free_spill(p): lock_current(), swap_half */
 		if
-		:: LOCKSTEP_IF(hand[me] != 0, current(cs); try_lock(cs, ok));
-			/* free_spill(p): lock_current(), swap_half */
+		:: d_step { RUN && !ok -> free_direct_body() }	/* free_batch(&[p]) */
+		:: d_step {
+			/* swap_half, drop the guard, then depot().put(out), else free_batch(out) */
+			RUN && ok ->
+			swap_half(cs);
+			unlock_stash(cs);
 			if
-			:: d_step { RUN && !ok -> free_direct_body() }	/* free_batch(&[p]) */
-			:: d_step {
-				/* swap_half, drop the guard, then depot().put(out), else free_batch(out) */
-				RUN && ok ->
-				swap_half(cs);
-				unlock_stash(cs);
-				if
-				:: xn[me] > 0 && xn[me] <= MAG && dn < DEPOT_MAGS ->
-					i = 0;
-					do
-					:: i < xn[me] -> dobj[dn * MAG + i] = X(i); X(i) = 0; i++
-					:: else -> break
-					od;
-					dlen[dn] = xn[me]; dn++; dcount = dcount + xn[me]; xn[me] = 0; i = 0
-				:: else ->
+			:: xn[me] > 0 && xn[me] <= MAG && dn < DEPOT_MAGS ->
+				i = 0;
+				do
+				:: i < xn[me] -> dobj[dn * MAG + i] = X(i); X(i) = 0; i++
+				:: else -> break
+				od;
+				dlen[dn] = xn[me]; dn++; dcount = dcount + xn[me]; xn[me] = 0; i = 0
+			:: else ->
 #ifdef MUTANT_PUT_LOST
-					xn[me] = 0		/* mutant: a full depot drops the batch */
+				xn[me] = 0		/* mutant: a full depot drops the batch */
 #else
-					free_batch()
+				free_batch()
 #endif
-				fi
-			   }
 			fi
-		:: hand[me] == 0
+		   }
 		fi
+	:: hand[me] == 0
 	fi
 }
 
@@ -626,89 +721,110 @@ proctype task1() {
 	task_body()
 }
 
-/* percpu.rs take_sleeping (drain_cpus, NodeStash::lock): wait for stash s's flag. */
-inline lock_stash(s) {
-#if !defined(LIVENESS) && !defined(SPIN_WAIT) && !defined(MUTANT_RACY_TRYLOCK)
-	/*
-	 * Safety runs: failed tries and the sleeps between them change nothing, so the wait is
-	 * one step taken at some moment the flag is free (fewer states, the same behaviours).
-	 */
-	atomic { !busy[s] -> try_lock(s, ok) }
+/*
+ * ffi::fastpath::synchronize_rcu: sleeps until every region with preemption disabled that
+ * began before it has ended (each task's region, at its end, clears its gpw). GP_START is its
+ * beginning, the step that takes the last flag in safety runs (lock_stash_gp).
+ */
+#ifdef MUTANT_NO_GRACE_PERIOD
+#define GP_START skip
+inline synchronize_rcu() {
+	printf("MSG flusher: no grace period\n")
+}
 #else
+#define GP_START gpw[0] = inpd[0]; gpw[1] = inpd[1]; hog = false; \
+	printf("MSG flusher: synchronize_rcu (waits for task0: %d, task1: %d)\n", gpw[0], gpw[1])
+inline synchronize_rcu() {
+	atomic { FRUN && !gpw[0] && !gpw[1] -> hog = HOG; printf("MSG flusher: the grace period has passed\n") }
+}
+#endif
+
+/* percpu.rs take_sleeping (NodeStash::lock, drain_cpus): wait for stash s's flag. */
+#if !defined(LIVENESS) && !defined(SPIN_WAIT) && !defined(MUTANT_RACY_TRYLOCK)
+/*
+ * Safety runs: failed tries and the sleeps between them change nothing, so the wait is one
+ * step taken at some moment the flag is free (fewer states, the same behaviours).
+ */
+inline lock_stash(s) {
+	atomic { !busy[s] -> busy[s] = true; printf("MSG flusher: takes the flag of stash %d\n", s) }
+}
+/*
+ * The last flag of a drain_cpus and the start of its grace period: one step (a region that
+ * begins between them on a CPU being drained sees the flag set and ends at once; one on another
+ * CPU is no concern of this flush's, and whether it waits for it only moves its next step).
+ */
+inline lock_stash_gp(s) {
+	atomic { !busy[s] -> busy[s] = true; printf("MSG flusher: takes the flag of stash %d\n", s); GP_START }
+}
+#else
+inline lock_stash(s) {
 	do
 	:: LOCKSTEP(try_lock(s, ok));
 		if
-		:: ok -> break
+		:: ok -> printf("MSG flusher: takes the flag of stash %d\n", s); ok = false; break
 		:: else
 		fi;
 #ifdef SPIN_WAIT
 		/* before: while busy.load(Relaxed) { spin_loop() }, keeping the CPU */
 		do
-		:: busy[s] -> printf("MSG flusher: take_sleeping(stash %d) spins on busy, keeping its CPU\n", s)
+		:: busy[s] -> printf("MSG flusher: waits for the flag of stash %d spinning, keeping its CPU\n", s)
 		:: else -> break
 		od
 #else
 		/* ffi::sleep_us(wait_us): the CPU goes to other tasks; wakes to retry */
-		atomic { hog = false; printf("MSG flusher: take_sleeping(stash %d) sleeps (sleep_us)\n", s) };
-		atomic { !busy[s] && pdcpu[0] == 0 -> hog = HOG; printf("MSG flusher: wakes, tries stash %d again\n", s) }
+		atomic { hog = false; printf("MSG flusher: the flag of stash %d is held: sleeps (sleep_us)\n", s) };
+		atomic { FRUN && !busy[s] -> hog = HOG; printf("MSG flusher: wakes, tries stash %d again\n", s) }
 #endif
 	od
-#endif
 }
-
-/* cache.rs: cs.with(|s| s.take_oldest(STASH_MAX, out)), then free_batch(out). */
-inline flush_one(s) {
-#ifdef MUTANT_FLUSH_NO_LOCK
-	atomic { holder[s] = me + 1; take_oldest(s, CAP); holder[s] = 0; free_batch() };	/* no flag */
-#else
+inline lock_stash_gp(s) {
 	lock_stash(s);
-	/* take_oldest, drop the guard, free_batch(out): one step (the batch is local) */
-	atomic { take_oldest(s, CAP); unlock_stash(s); free_batch(); ok = false };
-#endif
+	atomic { GP_START }
 }
-
-/*
- * ffi::fastpath::synchronize_rcu(): the flusher sleeps until each CPU has been, at some moment
- * since, outside a fast path (a preemption-disabled region is an RCU read-side critical
- * section).
- */
-inline grace_period() {
-#ifndef MUTANT_NO_GP
-	atomic { hog = false; printf("MSG flusher: synchronize_rcu() sleeps\n") };
-	(pdcpu[0] == 0);
-	(pdcpu[1] == 0);
-	atomic { pdcpu[0] == 0 -> hog = HOG; printf("MSG flusher: the grace period is over\n") }
-#else
-	printf("MSG flusher: no grace period (mutant)\n")
 #endif
-}
 
-/* One CPU stash, its flag taken and a grace period over: take_oldest, drop, free_batch. */
-inline drain_one(s) {
+/* drain_cpus's f (cache.rs): take_oldest(STASH_MAX, out), the guard's drop, free_batch(out). */
+inline flush_one(s) {
+	atomic {
+		use_begin(s);
+		take_oldest(s, CAP);
 #ifdef MUTANT_FLUSH_NO_LOCK
-	atomic { holder[s] = me + 1; take_oldest(s, CAP); holder[s] = 0; free_batch() };	/* no flag */
+		use_end(s);
 #else
-	atomic { take_oldest(s, CAP); unlock_stash(s); free_batch(); ok = false };
+		unlock_stash(s);
 #endif
+		free_batch();
+		ok = false
+	}
 }
 
 /*
- * percpu.rs Stashes::drain_cpus: CPU stashes lo..=hi (both, or one), nothing if they are all
- * empty (read without their flags); else every flag in CPU order, a grace period, and then
- * each stash emptied.
+ * percpu.rs Stashes::drain_cpus of CPU stashes lo..hi (lo = hi: flush_cpu; 0, 1: every CPU's):
+ * nothing if they are all empty (lengths read without flags), else every flag in CPU order,
+ * a grace period, then each stash through flush_one. (The check and the first flag are one
+ * choice: going on is always possible, as after a check that found objects since taken.)
  */
 inline drain_cpus(lo, hi) {
-	atomic { ok = (slen[lo] == 0 && slen[hi] == 0) };
 	if
-	:: ok -> ok = false
-	:: !ok ->
+	:: atomic { slen[lo] == 0 && slen[hi] == 0 -> printf("MSG flusher: the stashes are empty: no flag, no grace period\n") }
+	::
 #ifndef MUTANT_FLUSH_NO_LOCK
-		lock_stash(lo);
-		if :: hi != lo -> lock_stash(hi) :: else fi;
-		grace_period();
+		if
+		:: hi != lo -> lock_stash(lo)
+		:: hi == lo
+		fi;
+		lock_stash_gp(hi);
+#else
+		atomic { GP_START };
 #endif
-		drain_one(lo);
-		if :: hi != lo -> drain_one(hi) :: else fi
+#if !defined(LIVENESS) && !defined(MUTANT_NO_GRACE_PERIOD)
+		/* safety runs: the grace period's end, seen by the flusher only, and its next step */
+		atomic { !gpw[0] && !gpw[1] -> printf("MSG flusher: the grace period has passed\n"); flush_one(lo) };
+#else
+		synchronize_rcu();
+		flush_one(lo);
+#endif
+		if :: hi != lo -> flush_one(hi) :: else fi
 	fi
 }
 
@@ -716,7 +832,9 @@ inline drain_cpus(lo, hi) {
 inline flush_stashes() {
 	drain_cpus(0, 1);
 	if
-	:: ns_made -> flush_one(NODE_STASH)
+	:: ns_made ->
+		lock_stash(NODE_STASH);			/* ns.lock() */
+		atomic { use_begin(NODE_STASH); take_oldest(NODE_STASH, CAP); unlock_stash(NODE_STASH); free_batch(); ok = false }
 	:: else
 	fi;
 	do
@@ -763,7 +881,7 @@ proctype flusher() {
 	do
 	::
 #ifdef LIVENESS
-		atomic { pdcpu[0] == 0 -> hog = HOG; flushing = true; printf("MSG flusher: a flush begins, on CPU 0 above task0\n") };
+		atomic { FRUN -> hog = HOG; flushing = true; printf("MSG flusher: a flush begins, on CPU 0 above task0\n") };
 #endif
 		if
 		:: /* Cache::shrink */

@@ -8,18 +8,17 @@
 # rule, the spinning flush, the mutants) fails its check if spin finds nothing, and prints the
 # counterexample spin found in the code's names (its full replay in <check>/steps.txt).
 #
-# Environment: MODELS_MEMLIM (megabytes per verifier, 1024; MODELS_STASH_MEMLIM and
-# MODELS_STASH_DEPTH, 6000000, for the stash model's safety runs), MODELS_CFLAGS (-O0: the verifiers
+# Environment: MODELS_MEMLIM (megabytes per verifier, 1024), MODELS_CFLAGS (-O0: the verifiers
 # then compile in about a second and the whole set runs in well under two minutes on one core),
-# STASH_CONFIGS (objects in node 0's and node 1's slab for the stash safety runs: "3,0 0,3";
-# "2,2" and "4,0" are slower).
+# STASH_CONFIGS (objects in node 0's and node 1's slab for the stash safety runs: "4,0 0,3";
+# "2,2" is a third, slower one).
 set -eu
 . "$(dirname "$0")/lib.sh"
 SPIN=/usr/bin/spin
 CC=/usr/bin/gcc
 MEMLIM=${MODELS_MEMLIM:-1024}
 CFLAGS=${MODELS_CFLAGS:--O0}
-STASH_CONFIGS=${STASH_CONFIGS:-3,0 0,3}
+STASH_CONFIGS=${STASH_CONFIGS:-4,0 0,3}
 out=$BUILD/models
 rm -rf "$out" && mkdir -p "$out"
 : >"$out/results"
@@ -100,8 +99,7 @@ meaning() {
 	*'meta[owner'*) echo "a live Node that is not in its slot" ;;
 	*'obj[held'*'==2'*) echo "a lock-free reader used freed node metadata" ;;
 	*'cstate[c]==2'*) echo "node metadata freed before its cache was destroyed" ;;
-	*fastuser*) echo "a stash array used by its flag's holder while a fast path is in it" ;;
-	*holder*) echo "a stash array used by a task that does not hold its flag" ;;
+	*'user['*) echo "two users in a stash's array at once (a flag, a region or the grace period missing)" ;;
 	*'end state in claim'*) echo "an invariant broke: an object lost or in two places, or a counter off" ;;
 	*'acceptance cycle'*) echo "a flush that never finishes" ;;
 	*) echo "$1" ;;
@@ -161,14 +159,9 @@ m2=stash.pml
 # Model 2, safety: every interleaving, in two object configurations that between them reach
 # every path (node 0 only: CPU stashes, a full depot; node 1 only: the node stash, remote
 # frees and spills, node-exact refills).
-# (4 objects on node 0 also reach a spill into a full depot, but since the fast paths run with
-# preemption disabled the search passes 41 million states there: STASH_CONFIGS="4,0" with
-# MODELS_STASH_MEMLIM and MODELS_STASH_DEPTH raised, not in make test; the PUT_LOST mutant
-# below still reaches that path.)
 for c in $STASH_CONFIGS; do
 	n0=${c%,*} n1=${c#*,}
-	MEMLIM=${MODELS_STASH_MEMLIM:-$MEMLIM} verify "stash-$n0-$n1" $m2 "-DN0=$n0 -DN1=$n1" "-DSAFETY -DCOLLAPSE" \
-		"-m${MODELS_STASH_DEPTH:-6000000} -w24"
+	verify "stash-$n0-$n1" $m2 "-DN0=$n0 -DN1=$n1" "-DSAFETY -DCOLLAPSE" "-m6000000 -w24"
 	expect_clean "stash-$n0-$n1" "stash protocol, $n0 objects on node 0 and $n1 on node 1: none lost or handed out twice, counts exact"
 done
 
@@ -177,31 +170,39 @@ done
 live="-DLIVENESS -DOPS=2 -DN0=2 -DN1=2"
 verify stash-flush-finishes $m2 "$live" "-DCOLLAPSE" "-a -f -m3000000 -w22"
 if [ "$complete" = yes ] && [ "$errors" = 0 ] && [ "$states" != 0 ]; then
-	pass stash-flush-finishes "stash protocol, every flush finishes under weak fairness (sleeping take_sleeping, a grace period; $states states, ${secs}s, no acceptance cycle)"
+	pass stash-flush-finishes "stash protocol, every flush finishes under weak fairness (sleeping take_sleeping and synchronize_rcu; $states states, ${secs}s, no acceptance cycle)"
 else
 	fail stash-flush-finishes "stash protocol, every flush finishes under weak fairness (errors $errors, complete: $complete; see ${out#"$TOP"/}/stash-flush-finishes/)"
 fi
 
-# The spinning lock() that was there before: spin must find the flush that never finishes.
+# A spinning wait for the flag (the lock() of before): spin must find the flush that never
+# finishes.
 verify stash-spinning-flush $m2 "$live -DSPIN_WAIT" "-DCOLLAPSE" "-a -f -m3000000 -w22"
 if [ "$errors" -ge 1 ] 2>/dev/null && grep -q 'acceptance cycle' "$out/stash-spinning-flush/pan.out"; then
 	replay stash-spinning-flush $m2
 	steps=$out/stash-spinning-flush/steps.txt
 	before=$(sed '/START OF CYCLE/,$d' "$steps")
-	took=$(echo "$before" | grep 'try_lock(stash 0) takes the flag' | grep -v flusher | tail -n 1)
-	pass stash-spinning-flush "stash protocol, a flush spinning on the holder's CPU never finishes (found: ${took:-a task holds stash 0}; the flusher, above it on CPU 0, spins on busy forever; $(wc -l <"$steps") steps)"
+	took=$(echo "$before" | grep 'takes the flag of stash' | grep -v flusher | tail -n 1)
+	spun=$(grep -m1 -o 'flag of stash [0-9]* spinning' "$steps" | grep -o 'stash [0-9]*' || true)
+	pass stash-spinning-flush "stash protocol, a flush spinning on the holder's CPU never finishes (found: ${took:-a task holds a stash}; the flusher, above it on CPU 0, spins on ${spun:-its} flag forever; $(wc -l <"$steps") steps)"
 	echo "$before" | tail -n 4 | sed 's/^/    /'
 	sed -n '/START OF CYCLE/,$p' "$steps" | uniq -c | sed 's/^ */    /'
 else
 	fail stash-spinning-flush "stash protocol, a flush spinning on the holder's CPU never finishes (spin found no cycle in $states states)"
 fi
 
-# Model 2's mutants.
-for m in RACY_TRYLOCK:"try_lock as a load and a store" \
-	FLUSH_NO_LOCK:"the flush empties a stash without its flag" \
-	NO_GP:"the flush empties CPU stashes without waiting for a grace period" \
+# Model 2's mutants: each breaks one part of the protocol (stash.pml's header says which).
+for m in RACY_TRYLOCK:"the flag's compare_exchange as a load and a store" \
+	FLUSH_NO_LOCK:"a flush empties CPU stashes without their flags" \
+	NO_GRACE_PERIOD:"a flush uses the stashes right after taking their flags (no grace period)" \
+	FASTPATH_PREEMPTIBLE:"a fast path's region does not keep its CPU's other tasks out" \
+	SLOWPATH_PREEMPTIBLE:"lock_current with preemption enabled (pick the CPU's stash, migrate, take its flag)" \
+	NODE_FAST_NO_FLAG:"node stash fast paths use it with the flag clear, without taking it" \
 	PUT_LOST:"a spill into a full depot drops its batch"; do
-	verify "stash-mutant-${m%%:*}" $m2 "-DMUTANT_${m%%:*} -DN0=4 -DN1=0" "-DSAFETY -DCOLLAPSE" "-m3000000 -w22"
+	# node 0's objects only (CPU stashes, a full depot); node 1's for node stashes
+	cfg="-DN0=4 -DN1=0"
+	[ "${m%%:*}" != NODE_FAST_NO_FLAG ] || cfg="-DN0=0 -DN1=3"
+	verify "stash-mutant-${m%%:*}" $m2 "-DMUTANT_${m%%:*} $cfg" "-DSAFETY -DCOLLAPSE" "-m3000000 -w22"
 	expect_violation "stash-mutant-${m%%:*}" $m2 "stash protocol, mutant: ${m#*:}"
 done
 

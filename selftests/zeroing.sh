@@ -70,7 +70,9 @@ for c in hp-64 hp-4096; do
 		expect 0 $c $api 16 exact
 		expect 0 $c $api 2000
 	done
-	for api in slow zslow; do
+	# The node-locked slow path, and frees of raw pointers (free_raw: zeroed only once its
+	# checks have passed).
+	for api in slow zslow raw zraw; do
 		ctl shrink $c
 		expect 0 $c $api 100
 	done
