@@ -102,6 +102,37 @@ fn free(cache: &Cache, api: Api, obj: Object) {
     }
 }
 
+/// One round of a check: allocates `n` objects through `api` (zeroing allocations if `zero`),
+/// shows each to `look`, then frees all it got, in `objs` (room for `n` reserved), whether or
+/// not an allocation failed; the first allocation error.
+fn round(
+    cache: &Cache,
+    api: Api,
+    zero: bool,
+    n: usize,
+    objs: &mut KVec<Object>,
+    mut look: impl FnMut(&mut Object),
+) -> Result {
+    let mut result = Ok(());
+    for _ in 0..n {
+        match alloc(cache, api, zero) {
+            Ok(mut o) => {
+                look(&mut o);
+                // Room for `n` was reserved.
+                let _ = objs.push_within_capacity(o);
+            }
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    while let Some(o) = objs.pop() {
+        free(cache, api, o);
+    }
+    result
+}
+
 /// Runs `check` with `n` objects (1 to [`MAX_OBJECTS`]) of `cache` and reports it in the
 /// kernel log (see the module documentation).
 pub(crate) fn run(cache: &Cache, check: Check, n: usize) -> Result {
@@ -111,60 +142,32 @@ pub(crate) fn run(cache: &Cache, check: Check, n: usize) -> Result {
     let api = check.api;
     let mut objs: KVec<Object> = KVec::with_capacity(n, GFP_KERNEL)?;
     let mut first: KVec<usize> = KVec::with_capacity(n, GFP_KERNEL)?;
-    let mut result = Ok(());
-    for _ in 0..n {
-        match alloc(cache, api, false) {
-            Ok(mut o) => {
-                let addr = o.addr();
-                if let Ok(b) = cache.object_bytes(&mut o) {
-                    for (i, byte) in b.iter_mut().enumerate() {
-                        *byte = pattern(addr, i);
-                    }
-                }
-                // Room for `n` was reserved.
-                let _ = first.push_within_capacity(addr);
-                let _ = objs.push_within_capacity(o);
-            }
-            Err(e) => {
-                result = Err(e);
-                break;
+    round(cache, api, false, n, &mut objs, |o| {
+        let addr = o.addr();
+        if let Ok(b) = cache.object_bytes(o) {
+            for (i, byte) in b.iter_mut().enumerate() {
+                *byte = pattern(addr, i);
             }
         }
-    }
-    while let Some(o) = objs.pop() {
-        free(cache, api, o);
-    }
-    result?;
+        // Room for `n` was reserved.
+        let _ = first.push_within_capacity(addr);
+    })?;
     let (mut reused, mut zeroed, mut patterned) = (0usize, 0usize, 0usize);
-    for _ in 0..n {
-        match alloc(cache, api, check.zero) {
-            Ok(mut o) => {
-                let addr = o.addr();
-                reused += usize::from(first.contains(&addr));
-                if let Ok(b) = cache.object_bytes(&mut o) {
-                    zeroed += usize::from(b.iter().all(|&c| c == 0));
-                    // Beyond the first word: the freelist link may have taken it.
-                    let word = core::mem::size_of::<usize>();
-                    let kept = b.len() > word
-                        && b.iter()
-                            .enumerate()
-                            .skip(word)
-                            .all(|(i, &c)| c == pattern(addr, i));
-                    patterned += usize::from(kept);
-                }
-                // Room for `n` was reserved.
-                let _ = objs.push_within_capacity(o);
-            }
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
+    round(cache, api, check.zero, n, &mut objs, |o| {
+        let addr = o.addr();
+        reused += usize::from(first.contains(&addr));
+        if let Ok(b) = cache.object_bytes(o) {
+            zeroed += usize::from(b.iter().all(|&c| c == 0));
+            // Beyond the first word: the freelist link may have taken it.
+            let word = core::mem::size_of::<usize>();
+            let kept = b.len() > word
+                && b.iter()
+                    .enumerate()
+                    .skip(word)
+                    .all(|(i, &c)| c == pattern(addr, i));
+            patterned += usize::from(kept);
         }
-    }
-    while let Some(o) = objs.pop() {
-        free(cache, api, o);
-    }
-    result?;
+    })?;
     pr_info!(
         "zerocheck: {} {} n={} reused={} zeroed={} patterned={} init_on_alloc={} init_on_free={}\n",
         cache.name().as_str(),
