@@ -221,8 +221,8 @@ impl Node {
 
     /// Frees the object at `p`, a pointer given back from outside whatever its value, once the
     /// lock is held and it is found to be an allocated object of cache `cache_id` (geometry
-    /// `g`) in a slab of this node; otherwise refuses it, changing nothing, and says why. `accept` gets the object
-    /// once it has passed the checks, before it joins its freelist.
+    /// `g`) in a slab of this node; otherwise refuses it, changing nothing, and says why.
+    /// `accept` gets the object once it has passed the checks, before it joins its freelist.
     ///
     /// # Safety
     ///
