@@ -106,14 +106,6 @@ deb [signed-by=$key] $mirror trixie main"
 	echo "$list" >"$DL/sources.list"
 	rm -f "$DL/lists.stamp"
 }
-apt_private() {
-	apt-get -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" -o Debug::NoLocking=1 "$@"
-}
-apt_cache_private() {
-	apt-cache -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" "$@"
-}
 if [ ! -e "$DL/lists.stamp" ] || [ -n "$(find "$DL/lists.stamp" -mmin +1440)" ]; then
 	run_logged "apt-get update (trixie, trixie-backports: private list)" "$LOGS/apt-debian-update.log" \
 		apt_private update

@@ -39,14 +39,6 @@ esac
 # debian-archive-keyring. Only `apt-get download` runs against that list.
 DL=$BUILD/dl
 mkdir -p "$DL/lists/partial" "$DL/cache/archives/partial"
-apt_private() {
-	apt-get -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" -o Debug::NoLocking=1 "$@"
-}
-apt_cache_private() {
-	apt-cache -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
-		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" "$@"
-}
 
 case $KERNEL in
 7.*)

@@ -111,3 +111,16 @@ kvm_works() {
 		-monitor none >/dev/null 2>&1 || true
 	grep -q "Kernel panic - not syncing" "$_log"
 }
+
+# apt_private / apt_cache_private <args...>: apt-get and apt-cache on a private package list,
+# $DL/sources.list, with its lists and downloads under $DL (the caller's download directory),
+# never the host's: kernel.sh and debian-kernel.sh fetch source and kernel packages this way
+# without touching the host's apt state.
+apt_private() {
+	apt-get -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
+		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" -o Debug::NoLocking=1 "$@"
+}
+apt_cache_private() {
+	apt-cache -o Dir::Etc::sourcelist="$DL/sources.list" -o Dir::Etc::sourceparts=/nonexistent \
+		-o Dir::State::Lists="$DL/lists" -o Dir::Cache="$DL/cache" "$@"
+}
