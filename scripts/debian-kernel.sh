@@ -245,8 +245,11 @@ where=$(native && echo "this Debian 13 system" || echo "the trixie chroot")
 	die "$release is built with '$want_cc', $where has '$have_cc'"
 
 # --- The prepared tree. ----------------------------------------------------------------------
+# The packages' paths as resolved: a work tree whose build/debian is a link to another tree's
+# (shared caches) finds that tree's kernel prepared, not one to prepare again.
 want=$(printf '%s\n' "recipe $RECIPE" "$release $version" "$want_rustc" "$want_bindgen" "$want_cc" \
-	"${image:-}" "${modules:-}" | cat - "$shipped" "$headers/Module.symvers" | sha256sum | cut -c1-16)
+	"${image:+$(readlink -f "$image")}" "${modules:+$(readlink -f "$modules")}" |
+	cat - "$shipped" "$headers/Module.symvers" | sha256sum | cut -c1-16)
 prepared() {
 	[ "$(cat "$KDIR/.rsh-stamp" 2>/dev/null)" = "$want" ] && [ -f "$KDIR/rust/libkernel.rmeta" ] &&
 		[ -f "$KDIR/rust/libmacros.so" ] && [ -f "$KDIR/Module.symvers" ] && cmp -s "$KDIR/.config" "$shipped"
