@@ -63,7 +63,7 @@ KCC = $(if $(filter y,$(call kconfig,CC_IS_GCC)),$(if $(filter command line,$(or
 KCC_ARGS = $(if $(filter y,$(call kconfig,CC_IS_GCC)),CC=$(KCC),LLVM=$(LLVM))
 
 KBUILD = $(KRUN) $(MAKE) -C $(KDIR) M=$(CURDIR) $(KCC_ARGS) RUSTC=$(RUSTC) BINDGEN=$(BINDGEN) \
-	$(if $(filter 1,$(RSH_TEST)),RSH_TEST=1) \
+	$(if $(filter 1,$(RSH_TEST)),RSH_TEST=1) $(if $(RSH_PRICE),RSH_PRICE=$(RSH_PRICE)) \
 	$(if $(CLIPPY),CLIPPY=1 CLIPPY_DRIVER=$(CLIPPY_DRIVER))
 
 .PHONY: all modules kernel kdir-check clean modules_install demo test check bench bench-native soak \

@@ -196,11 +196,13 @@ impl Geometry {
     /// A free pointer as it is stored in the free object at `at` (`freelist_ptr_encode()`).
     #[inline]
     fn encode(&self, next: *mut FreeObject, at: *mut FreeObject) -> usize {
-        #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
+        // `rsh_price_no_freeptr`: the benchmark's build without the encoding and its check
+        // (bench-only, to measure their price; see Kbuild).
+        #[cfg(all(CONFIG_SLAB_FREELIST_HARDENED, not(rsh_price_no_freeptr)))]
         {
             (next as usize) ^ self.keys.freeptr ^ (at as usize).swap_bytes()
         }
-        #[cfg(not(CONFIG_SLAB_FREELIST_HARDENED))]
+        #[cfg(any(not(CONFIG_SLAB_FREELIST_HARDENED), rsh_price_no_freeptr))]
         {
             let _ = (at, self.keys.freeptr);
             next as usize
@@ -219,8 +221,18 @@ impl Geometry {
     /// end of the list, or an object of the same slab.
     #[inline]
     fn valid_next(&self, next: *mut FreeObject, base: usize) -> bool {
-        let addr = next as usize;
-        next.is_null() || (self.slab_base(addr) == base && self.object_index(addr).is_some())
+        #[cfg(not(rsh_price_no_freeptr))]
+        {
+            let addr = next as usize;
+            next.is_null() || (self.slab_base(addr) == base && self.object_index(addr).is_some())
+        }
+        // `rsh_price_no_freeptr`: bench-only, to measure the check's price (see Kbuild); the
+        // freelist is then trusted, as SLUB without `CONFIG_SLAB_FREELIST_HARDENED` trusts its.
+        #[cfg(rsh_price_no_freeptr)]
+        {
+            let _ = (next, base);
+            true
+        }
     }
 
     /// `delta / stride` for an offset `delta` inside a slab.
@@ -343,6 +355,10 @@ struct FreeObject {
 
 /// Why a pointer given back to a cache was refused, before anything was changed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[cfg_attr(
+    rsh_price_no_checks,
+    expect(dead_code, reason = "bench-only price build")
+)]
 pub(crate) enum BadFree {
     /// Not an address in a slab of the cache on its node's lists (null, a user, vmalloc,
     /// module or stack address, another allocator's memory, a slab already given back).
@@ -391,7 +407,9 @@ pub(crate) fn marked_node(addr: usize, g: &Geometry) -> Option<NodeId> {
 ///
 /// `seq` is empty or a permutation of `0..seq.len()`.
 pub(crate) struct FreelistOrder {
-    #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+    // `rsh_price_no_random`, here and below: the benchmark's build in address order
+    // (bench-only, to measure the randomisation's price; see Kbuild).
+    #[cfg(all(CONFIG_SLAB_FREELIST_RANDOM, not(rsh_price_no_random)))]
     seq: KVec<u32>,
 }
 
@@ -399,7 +417,7 @@ impl FreelistOrder {
     /// The order for slabs of layout `g`: shuffled as the kernel's `freelist_randomize()`
     /// does (Fisher-Yates with the kernel's random number generator), once per cache.
     pub(crate) fn new(g: &Geometry) -> Result<Self> {
-        #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+        #[cfg(all(CONFIG_SLAB_FREELIST_RANDOM, not(rsh_price_no_random)))]
         {
             let mut seq = KVec::with_capacity(g.objects as usize, GFP_KERNEL)?;
             for i in 0..g.objects {
@@ -413,7 +431,7 @@ impl FreelistOrder {
             // INVARIANT: swaps of a permutation of `0..objects` leave one.
             Ok(Self { seq })
         }
-        #[cfg(not(CONFIG_SLAB_FREELIST_RANDOM))]
+        #[cfg(any(not(CONFIG_SLAB_FREELIST_RANDOM), rsh_price_no_random))]
         {
             let _ = g;
             Ok(Self {})
@@ -424,7 +442,7 @@ impl FreelistOrder {
     /// random sequence from a random position, wrapping around (`shuffle_freelist()`), or
     /// address order. `None` if the order was made for another number of objects.
     fn slots(&self, n: usize) -> Option<impl DoubleEndedIterator<Item = usize> + '_> {
-        #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+        #[cfg(all(CONFIG_SLAB_FREELIST_RANDOM, not(rsh_price_no_random)))]
         {
             if self.seq.len() != n {
                 return None;
@@ -434,7 +452,7 @@ impl FreelistOrder {
             let (head, tail) = self.seq.split_at(start);
             Some(Iterator::chain(tail.iter(), head).map(|&i| i as usize))
         }
-        #[cfg(not(CONFIG_SLAB_FREELIST_RANDOM))]
+        #[cfg(any(not(CONFIG_SLAB_FREELIST_RANDOM), rsh_price_no_random))]
         {
             Some(0..n)
         }
@@ -786,6 +804,8 @@ impl SlabLists {
     ) -> core::result::Result<(), BadFree> {
         let mut run: Option<FreeRun> = None;
         let mut result = Ok(());
+        #[cfg(rsh_price_no_checks)]
+        let _ = cache_id;
         for &p in objs {
             let addr = p as usize;
             let hdr = g.slab_base(addr) as *mut Header;
@@ -804,6 +824,9 @@ impl SlabLists {
                     // cache, so `hdr` is its header, on one of these lists; nothing writes it
                     // while this borrow lasts.
                     let h = unsafe { &*hdr };
+                    // `rsh_price_no_checks`, here and below: the benchmark's build without the
+                    // bad-free checks (bench-only, to measure their price; see Kbuild).
+                    #[cfg(not(rsh_price_no_checks))]
                     if h.cache_id != cache_id {
                         result = Err(BadFree::OtherCache);
                         break;
@@ -822,6 +845,7 @@ impl SlabLists {
                 }
             };
             // Checked once the header is known to be this cache's: the same slab layout.
+            #[cfg(not(rsh_price_no_checks))]
             if g.object_index(addr).is_none() {
                 result = Err(BadFree::NotObject);
                 break;
@@ -829,6 +853,7 @@ impl SlabLists {
             let fo = p.cast::<FreeObject>();
             // SLUB's "double free or corruption" check (`set_freepointer()`): the object just
             // freed is the head; so is one freed twice in a row.
+            #[cfg(not(rsh_price_no_checks))]
             if r.inuse == r.lost || fo == r.freelist {
                 result = Err(BadFree::DoubleFree);
                 break;

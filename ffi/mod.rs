@@ -136,6 +136,10 @@ pub(crate) fn random_u64() -> u64 {
 /// A random number below `n` (0 for `n == 0`): the high half of a 32-bit random number times
 /// `n`, whose bias (at most `n / 2^32` per value) is far below what anything here can see.
 #[cfg(CONFIG_SLAB_FREELIST_RANDOM)]
+#[cfg_attr(
+    rsh_price_no_random,
+    expect(dead_code, reason = "bench-only price build")
+)]
 pub(crate) fn random_below(n: u32) -> u32 {
     // The product of two 32-bit numbers fits in 64 bits, and shifted right by 32 it is below
     // `n`, so it fits in 32 bits again.
