@@ -8,7 +8,11 @@
 # defaults (build/bench/<kernel>-defaults: init_on_alloc on, both sides zero every
 # allocation) and like for like (build/bench/<kernel>-init_on_alloc0, booted with
 # init_on_alloc=0), and what zeroing costs each side (build/bench/<kernel>-cost-init_on_alloc,
-# scripts/bench-cost.sh).
+# scripts/bench-cost.sh). Then, in each configuration, what each of the module's other
+# hardening features costs it (build/bench/<kernel>-price-<configuration>, scripts/bench-price.sh):
+# one more boot (BENCH_PRICE_BOOTS, 1) loads the module and its price builds (RSH_PRICE=..., the
+# same test build without the free-pointer encoding, the freelist randomisation or the bad-free
+# checks) in turn and runs the same workloads on each beside SLUB (selftests/bench_price.sh).
 #
 # KVM where a probe shows it works (RSH_ACCEL=tcg or kvm skips the probe), TCG otherwise. TCG
 # emulates the CPU, so absolute times mean little; the ratios are what to read, and even they
@@ -27,7 +31,30 @@ if [ -z "${RSH_ACCEL:-}" ]; then
 	export RSH_ACCEL
 fi
 make -C "$TOP" -s clean >/dev/null
+# The price builds first (only for the stock kernels, whose SLUB has the same features compiled
+# in), then the module every run loads.
+price=""
+case $KERNEL in
+debian-*)
+	price=$BUILD/ko/price-$KERNEL
+	rm -rf "$price"
+	for f in no_freeptr no_random no_checks; do
+		build_module "bench-price-$f" RSH_PRICE=$f
+		mkdir -p "$price/$f"
+		cp "$TOP/rust_slab_hp.ko" "$price/$f/"
+		make -C "$TOP" -s clean >/dev/null
+	done
+	;;
+esac
 build_module bench
+if [ -n "$price" ]; then
+	mkdir -p "$price/full"
+	cp "$TOP/rust_slab_hp.ko" "$price/full/"
+	for f in no_freeptr no_random no_checks; do
+		! cmp -s "$price/full/rust_slab_hp.ko" "$price/$f/rust_slab_hp.ko" ||
+			die "the price build $f is the full module: RSH_PRICE did not reach the build"
+	done
+fi
 # Several boots (BENCH_BOOTS, 3): under TCG a whole boot's cell sometimes runs slow, so the
 # report takes the median of the boots' medians.
 boots=${BENCH_BOOTS:-3}
@@ -35,6 +62,14 @@ case $KERNEL in
 debian-*) configs="defaults init_on_alloc0" ;;
 *) configs=default ;;
 esac
+# booted_as <configuration> <tag>: whether boot <tag> ran with the configuration: what the
+# kernel says it booted with ("mem auto-init: ... heap alloc:on"), not what was asked for.
+booted_as() {
+	case $1 in defaults) _ioa=on ;; init_on_alloc0) _ioa=off ;; *) return 0 ;; esac
+	grep -q "mem auto-init: .*heap alloc:$_ioa" "$BUILD/vm/$KERNEL-$2/console.log" && return 0
+	say "error: boot $2 did not run with init_on_alloc $_ioa (see its console.log)"
+	return 1
+}
 rc=0
 for c in $configs; do
 	case $c in
@@ -51,16 +86,24 @@ for c in $configs; do
 		"$TOP/scripts/vm.sh" bench --tag "$tag" --timeout "${BENCH_TIMEOUT:-5400}" \
 			--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_BENCH_REPS:-11} $extra" || rc=$?
 		tr -d '\r' <"$BUILD/vm/$KERNEL-$tag/ktap.log" | sed -n "s/^# BENCH \(.*\)/\1 run=$b/p" >>"$out/raw.txt"
-		# The configuration is what the kernel says it booted with ("mem auto-init: ... heap
-		# alloc:on"), not what was asked for.
-		case $c in defaults) ioa=on ;; init_on_alloc0) ioa=off ;; *) ioa="" ;; esac
-		if [ -n "$ioa" ] && ! grep -q "mem auto-init: .*heap alloc:$ioa" "$BUILD/vm/$KERNEL-$tag/console.log"; then
-			say "error: boot $b of '$label' did not run with init_on_alloc $ioa (see its console.log)"
-			rc=1
-		fi
+		booted_as "$c" "$tag" || rc=1
 	done
 	"$TOP/scripts/bench-report.sh" "$out" "$label" "${RSH_ACCEL:-tcg}"
 	say "results ($label): ${out#"$TOP"/}/results.json"
+	[ -n "$price" ] || continue
+	# The price of each feature in this configuration: one boot loads every build in turn.
+	pout=$BUILD/bench/$KERNEL-price-$c
+	mkdir -p "$pout"
+	: >"$pout/raw.txt"
+	for b in $(seq 1 "${BENCH_PRICE_BOOTS:-1}"); do
+		tag=bench-price-$c-$b
+		"$TOP/scripts/vm.sh" bench-price --tag "$tag" --timeout "${BENCH_TIMEOUT:-5400}" \
+			--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_PRICE_REPS:-7} $extra" || rc=$?
+		tr -d '\r' <"$BUILD/vm/$KERNEL-$tag/ktap.log" | sed -n "s/^# BENCH price \(.*\)/\1 run=$b/p" >>"$pout/raw.txt"
+		booted_as "$c" "$tag" || rc=1
+	done
+	"$TOP/scripts/bench-price.sh" "$pout" "$label" "${RSH_ACCEL:-tcg}" || rc=1
+	say "hardening prices ($label): ${pout#"$TOP"/}/price.json"
 done
 # Item by item, what a hardening feature costs each side: zeroing on allocation, from the two
 # stock-kernel configurations (which differ by init_on_alloc alone).

@@ -20,6 +20,16 @@ if [ -f "$BUILD/ko/$KERNEL/rust_slab_hp.ko" ]; then
 	mkdir -p "$root/lib/modules/production"
 	cp "$BUILD/ko/$KERNEL/rust_slab_hp.ko" "$root/lib/modules/production/"
 fi
+# The benchmark's price builds (bench_price: the test build without one hardening feature each,
+# made by scripts/bench.sh), for that suite only.
+if [ "$suite" = bench-price ]; then
+	for _f in "$BUILD/ko/price-$KERNEL"/*/rust_slab_hp.ko; do
+		[ -f "$_f" ] || die "no price builds in ${BUILD#"$TOP"/}/ko/price-$KERNEL (scripts/bench.sh makes them)"
+		_to=$root/lib/modules/price/$(basename "$(dirname "$_f")")
+		mkdir -p "$_to"
+		cp "$_f" "$_to/"
+	done
+fi
 # The kernel's own modules the tests load with modprobe (the VM's init runs depmod), with the
 # modules they depend on. A stock kernel's come from its modules package (rsh-modules, see
 # scripts/debian-kernel.sh), compressed: busybox's modprobe gets them uncompressed.
