@@ -91,14 +91,16 @@ for c in $configs; do
 	"$TOP/scripts/bench-report.sh" "$out" "$label" "${RSH_ACCEL:-tcg}"
 	say "results ($label): ${out#"$TOP"/}/results.json"
 	[ -n "$price" ] || continue
-	# The price of each feature in this configuration: one boot loads every build in turn.
+	# The price of each feature in this configuration: one boot loads every build in turn, four
+	# rounds; shorter runs than above (RSH_PRICE_ITERS, 100000; RSH_PRICE_REPS, 3) keep the
+	# boot to a few minutes, and the median of the rounds, not long runs, rides out a slow spell.
 	pout=$BUILD/bench/$KERNEL-price-$c
 	mkdir -p "$pout"
 	: >"$pout/raw.txt"
 	for b in $(seq 1 "${BENCH_PRICE_BOOTS:-1}"); do
 		tag=bench-price-$c-$b
 		"$TOP/scripts/vm.sh" bench-price --tag "$tag" --timeout "${BENCH_TIMEOUT:-5400}" \
-			--append "rsh.bench_iters=${RSH_BENCH_ITERS:-200000} rsh.bench_reps=${RSH_PRICE_REPS:-7} $extra" || rc=$?
+			--append "rsh.bench_iters=${RSH_PRICE_ITERS:-100000} rsh.bench_reps=${RSH_PRICE_REPS:-3} $extra" || rc=$?
 		tr -d '\r' <"$BUILD/vm/$KERNEL-$tag/ktap.log" | sed -n "s/^# BENCH price \(.*\)/\1 run=$b/p" >>"$pout/raw.txt"
 		booted_as "$c" "$tag" || rc=1
 	done

@@ -1,10 +1,10 @@
 # `make bench` on a stock kernel (KERNEL=debian-*): what each of the module's hardening
 # features costs it. Loads the test build and its price builds (the same module without one
-# feature, built by scripts/bench.sh with RSH_PRICE=<flavour>) in turn, in one boot, twice in
-# mirrored order (full, no_freeptr, no_random, no_checks, then back) so that a boot's drift
-# falls on every flavour alike, and runs the same workloads beside SLUB on each. Prints
-# "BENCH price flavour=<flavour> round=<n> <result>" lines the host turns into tables
-# (scripts/bench-price.sh); fails only if a load or a run fails.
+# feature, built by scripts/bench.sh with RSH_PRICE=<flavour>) in turn, in one boot, four
+# rounds in alternating order (full, no_freeptr, no_random, no_checks, then back, and again)
+# so that a boot's drift falls on every flavour alike, and runs the same workloads beside SLUB
+# on each. Prints "BENCH price flavour=<flavour> round=<n> <result>" lines the host turns into
+# tables (scripts/bench-price.sh); fails only if a load or a run fails.
 . /selftests/lib.sh
 dir=/lib/modules/price
 flavours="full no_freeptr no_random no_checks"
@@ -14,7 +14,7 @@ for f in $flavours; do
 	back="$f $back"
 done
 round=0
-for order in "$flavours" "$back"; do
+for order in "$flavours" "$back" "$flavours" "$back"; do
 	round=$((round + 1))
 	for f in $order; do
 		progress "price: $f, round $round"
