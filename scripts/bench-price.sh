@@ -46,8 +46,8 @@ awk -v label="$label" -v accel="$accel" -v json="$dir/price.json" '
 		js = ""
 		for (i = 1; i <= nf; i++) {
 			g = feat[i]
-			printf "%s, %s: ns/op\n", what[g], label
-			printf "%-10s %6s %9s %9s %8s %8s %6s   %9s %9s %8s   %s\n", "workload", "size", "rsh with", "rsh w/o", "rsh +", "price", "%", "SLUB a", "SLUB b", "a - b", "SLUB +"
+			printf "%s\n%s, ns/op\n", what[g], label
+			printf "%-10s %5s %8s %8s %7s %7s %6s  %8s %8s %8s  %s\n", "workload", "size", "rsh with", "rsh w/o", "rsh +", "price", "%", "SLUB a", "SLUB b", "a - b", "SLUB +"
 			w = ""
 			for (j = 1; j <= n; j++) {
 				k = order[j]
@@ -58,13 +58,13 @@ awk -v label="$label" -v accel="$accel" -v json="$dir/price.json" '
 				sa = med(s["full", k]) / 1000; sb = med(s[g, k]) / 1000
 				sl = med(s["full", k] " " s[g, k]) / 1000
 				pr = (med(q["full", k]) - med(q[g, k])) * sl
-				printf "%-10s %6s %9.1f %9.1f %8.1f %8.1f %5.1f%%   %9.1f %9.1f %8.1f   %s\n", kw[1], kw[2], rw, ro, rw - ro, pr, (rw > 0 ? 100 * pr / rw : 0), sa, sb, sa - sb, "compiled in"
+				printf "%-10s %5s %8.1f %8.1f %7.1f %7.1f %5.1f%%  %8.1f %8.1f %8.1f  %s\n", kw[1], kw[2], rw, ro, rw - ro, pr, (rw > 0 ? 100 * pr / rw : 0), sa, sb, sa - sb, "compiled in"
 				w = w sprintf("%s{\"workload\":\"%s\",\"size\":%s,\"rsh_with_ns\":%.1f,\"rsh_without_ns\":%.1f,\"rsh_diff_ns\":%.1f,\"rsh_price_ns\":%.1f,\"slub_in_with_runs_ns\":%.1f,\"slub_in_without_runs_ns\":%.1f,\"slub_drift_ns\":%.1f,\"slub_price_ns\":null,\"runs_with\":%d,\"runs_without\":%d}", (w == "" ? "" : ","), kw[1], kw[2], rw, ro, rw - ro, pr, sa, sb, sa - sb, runs["full", k], runs[g, k])
 			}
 			printf "\n"
 			js = js sprintf("%s{\"feature\":\"%s\",\"build\":\"%s\",\"workloads\":[%s]}", (js == "" ? "" : ","), name[g], g, w)
 		}
-		printf "rsh with / w/o: rust_slab_hp with the feature and without it (its price build), same boot; rsh + = with - w/o\n"
+		printf "rsh with / w/o: ours with and without the feature (its price build), same boot; rsh + = with - w/o\n"
 		printf "price: rsh + read against SLUB in the same cells, (ratio with - ratio w/o) x SLUB; %% of rsh with\n"
 		printf "SLUB a / b: SLUB in the runs with and without our feature; a - b is drift (the same SLUB)\n"
 		printf "SLUB +: not measurable, the stock kernel has the feature compiled in and no switch for it\n"
