@@ -17,6 +17,8 @@
 # Variables: KDIR (a Rust-enabled kernel build dir; default: the harness kernel for KERNEL),
 # KERNEL (harness series, 7.3 by default; debian-7.3, debian-7.3-rt: Debian's stock kernels),
 # LLVM (-19), RUSTC (/usr/bin/rustc), CLIPPY=1, CC (a GCC-built kernel's own by default).
+# RSH_PRICE=no_freeptr|no_random|no_checks (with RSH_TEST=1; scripts/bench.sh only): the test
+# build without one hardening feature, to time its price (README, "Performance").
 
 KERNEL ?= 7.3
 LLVM ?= -19
