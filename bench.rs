@@ -22,6 +22,7 @@ use crate::{
         sysfs::SysfsBuf,
     },
     registry::Registry,
+    slab::DebugFlags,
     sysfs,
 };
 use core::{
@@ -368,6 +369,7 @@ pub(crate) fn run(
         name: CacheName::new(b"bench")?,
         size,
         align: 8,
+        debug: DebugFlags::NONE,
     };
     let ours = registry.create(&spec)?;
     let result = (|| {

@@ -42,7 +42,7 @@ use crate::{
     node::Node,
     once::SetOnceBox,
     percpu::{Freed, NodeStash, Stashes, STASH_MAX},
-    slab::{self, FreelistOrder, Geometry, Slab, SlabKeys},
+    slab::{self, DebugFlags, FreelistOrder, Geometry, Slab, SlabKeys},
 };
 use core::{
     ptr::NonNull,
@@ -95,30 +95,38 @@ impl CacheName {
     }
 }
 
-/// What a cache is made of: a name, an object size and an alignment.
+/// What a cache is made of: a name, an object size, an alignment, and the debug checks it
+/// runs (none unless asked for).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct CacheSpec {
     pub(crate) name: CacheName,
     pub(crate) size: usize,
     pub(crate) align: usize,
+    pub(crate) debug: DebugFlags,
 }
 
 impl CacheSpec {
-    /// Parses `name:size:align`, checking each part.
+    /// Parses `name:size:align[:flags]`, checking each part; `flags` are one or more of
+    /// `slub_debug`'s `F`, `Z` and `P` (see [`crate::slab`], "Debug mode").
     pub(crate) fn parse(text: &[u8]) -> Result<Self> {
         let mut parts = text.split(|&c| c == b':');
-        let (Some(name), Some(size), Some(align), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(size), Some(align), flags, None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(EINVAL);
         };
         let spec = Self {
             name: CacheName::new(name)?,
             size: parse_usize(size)?,
             align: parse_usize(align)?,
+            debug: flags.map_or(Ok(DebugFlags::NONE), DebugFlags::parse)?,
         };
         // The layout decides what sizes and alignments are acceptable.
-        Geometry::new(spec.size, spec.align, 1)?;
+        Geometry::new(spec.size, spec.align, 1, spec.debug)?;
         Ok(spec)
     }
 }
@@ -228,8 +236,9 @@ impl Cache {
         mem_nodes: Arc<NodeMask>,
         order: Arc<NodeOrder>,
     ) -> Result<Arc<Self>> {
-        let geometry =
-            Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids())?.with_keys(SlabKeys::random());
+        let geometry = Geometry::new(spec.size, spec.align, ffi::nr_cpu_ids(), spec.debug)?
+            .with_keys(SlabKeys::random())
+            .with_owner(spec.name);
         let mut nodes = KVec::with_capacity(ffi::nodes::nr_node_ids(), GFP_KERNEL)?;
         for _ in NodeId::all() {
             nodes.push(SetOnceBox::new(), GFP_KERNEL)?;
@@ -300,10 +309,42 @@ impl Cache {
     /// Prepares a pointer just taken from a slab or a stash for its user as the kernel's
     /// `init_on_alloc` and `init_on_free` switches ask, zeroed if `zero` (SLUB's
     /// `slab_post_alloc_hook()` and `maybe_wipe_obj_freeptr()`), and wraps it.
+    ///
+    /// A poisoned cache's objects are zeroed only if `zero`: poison stands in for the
+    /// switches' zeroing there, as in SLUB (`slab_want_init_on_alloc()`).
     fn hand_out(&self, ptr: NonNull<u8>, zero: bool) -> Object {
-        // SAFETY: `ptr` is an object of this cache, `object_size` bytes, just allocated: ours.
-        unsafe { self.stashes.init_alloc(ptr, zero) };
+        if zero || !self.poisoned() {
+            // SAFETY: `ptr` is an object of this cache, `object_size` bytes, just allocated:
+            // ours.
+            unsafe { self.stashes.init_alloc(ptr, zero) };
+        }
         self.wrap(ptr)
+    }
+
+    /// Whether the cache runs debug checks; then every allocation and free goes through the
+    /// node lists, where they run, and none through the stashes.
+    #[inline]
+    fn debugging(&self) -> bool {
+        self.geometry.debug().any()
+    }
+
+    /// Whether free objects are poisoned (debug mode `P`): then poison, not `init_on_free`'s
+    /// zeroing, is what a free leaves in them (`slab_want_init_on_free()`).
+    fn poisoned(&self) -> bool {
+        self.geometry.debug().contains(DebugFlags::POISON)
+    }
+
+    /// What a free does to an object before its slab takes it back: `init_on_free`'s
+    /// zeroing, unless the cache poisons it instead.
+    ///
+    /// # Safety
+    ///
+    /// `obj` is an object of this cache that its owner gives up.
+    unsafe fn init_free(&self, obj: NonNull<u8>) {
+        if !self.poisoned() {
+            // SAFETY: Forwarded from our own safety requirements.
+            unsafe { self.stashes.init_free(obj) };
+        }
     }
 
     fn slot(&self, nid: NodeId) -> &SetOnceBox<Node> {
@@ -419,6 +460,9 @@ impl Cache {
 
     #[inline]
     fn alloc_fast_init(&self, zero: bool) -> Result<Object> {
+        if self.debugging() {
+            return self.alloc_req(NodeRequest::Any, zero);
+        }
         ffi::might_sleep!();
         // Only a stash hit is inlined (one call into C, which also zeroes as asked): refills
         // have a large frame (a batch on the stack) that the hit should not pay for.
@@ -548,6 +592,9 @@ impl Cache {
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
+        if self.debugging() {
+            return self.free(obj);
+        }
         let ns = if self.stashes.any_node() {
             // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache
             // (ids match), so its slab, laid out as `self.geometry`, is live.
@@ -607,6 +654,9 @@ impl Cache {
 
     #[inline]
     fn alloc_fast_on_init(&self, nid: NodeId, zero: bool) -> Result<Object> {
+        if self.debugging() {
+            return self.alloc_req(NodeRequest::Exact(nid), zero);
+        }
         ffi::might_sleep!();
         if !self.usable(nid) {
             return Err(ENOMEM);
@@ -838,8 +888,8 @@ impl Cache {
             return Err((EINVAL, obj));
         };
         // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache (ids
-        // match), `object_size` bytes, which its owner gives up here.
-        unsafe { self.stashes.init_free(obj.ptr) };
+        // match), which its owner gives up here.
+        unsafe { self.init_free(obj.ptr) };
         // SAFETY: As above, on a slab of the node `nid_of` read from its slab.
         match unsafe { node.free(obj.ptr, &self.geometry, self.id) } {
             Ok(()) => Ok(()),
@@ -875,7 +925,7 @@ impl Cache {
             // (safety requirements), which its owner gives up here; nothing reads it before
             // it joins its freelist.
             Some(node) => unsafe {
-                node.free_raw(ptr.as_ptr(), g, self.id, |obj| self.stashes.init_free(obj))
+                node.free_raw(ptr.as_ptr(), g, self.id, |obj| self.init_free(obj))
             },
             None => Err(slab::BadFree::NotSlab),
         };

@@ -200,17 +200,26 @@ impl Node {
         g: &Geometry,
         cache_id: u64,
     ) -> core::result::Result<(), BadFree> {
+        self.with_lists(|lists, released, d| {
+            // SAFETY: Forwarded from our own safety requirements, which are stronger than
+            // `SlabLists::free_many`'s.
+            unsafe {
+                lists.free_many(objs, g, cache_id, MIN_PARTIAL, released, |b, a| {
+                    d.change(g, b, a)
+                })
+            }
+        })
+    }
+
+    /// Runs `f` on the lists under the lock, with somewhere to put the slabs it releases and
+    /// the counter changes it makes; applies the changes before the lock is dropped, and gives
+    /// the released slabs' pages back after.
+    fn with_lists<R>(&self, f: impl FnOnce(&mut SlabLists, &mut SlabDrain, &mut Delta) -> R) -> R {
         let mut released = SlabDrain::new();
         let result = {
             let mut lists = self.lists.lock();
             let mut d = Delta::default();
-            // SAFETY: Forwarded from our own safety requirements, which are stronger than
-            // `SlabLists::free_many`'s.
-            let r = unsafe {
-                lists.free_many(objs, g, cache_id, MIN_PARTIAL, &mut released, |b, a| {
-                    d.change(g, b, a)
-                })
-            };
+            let r = f(&mut lists, &mut released, &mut d);
             d.apply(&self.stats);
             r
         };
@@ -236,28 +245,22 @@ impl Node {
         cache_id: u64,
         accept: impl FnMut(NonNull<u8>),
     ) -> core::result::Result<(), BadFree> {
-        let mut released = SlabDrain::new();
-        let result = {
-            let mut lists = self.lists.lock();
-            let mut d = Delta::default();
+        let nid = self.nid;
+        self.with_lists(|lists, released, d| {
             // SAFETY: Forwarded from our own safety requirements.
-            let r = unsafe {
+            unsafe {
                 lists.free_raw(
                     p,
                     g,
                     cache_id,
-                    self.nid,
+                    nid,
                     MIN_PARTIAL,
-                    &mut released,
+                    released,
                     |b, a| d.change(g, b, a),
                     accept,
                 )
-            };
-            d.apply(&self.stats);
-            r
-        };
-        drop(released);
-        result
+            }
+        })
     }
 
     /// TEST ONLY: [`SlabLists::scribble_freelist_head`] under the lock.

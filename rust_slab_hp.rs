@@ -81,18 +81,18 @@ const MAX_LOAD_CACHES: usize = 16;
 /// The caches created at load when `caches=` is not given.
 const DEFAULT_CACHES: &str = "hp-8:8:8,hp-64:64:8,hp-256:256:64,hp-4096:4096:4096,hp-8192:8192:8";
 
-/// Checks a `caches=` value: comma-separated `name:size:align`, no entry empty, names unique and
-/// not those of the files of `/sys/kernel/rust_slab_hp/`, at most 16.
+/// Checks a `caches=` value: comma-separated `name:size:align[:FZP]`, no entry empty, names
+/// unique and not those of the files of `/sys/kernel/rust_slab_hp/`, at most 16.
 fn validate_caches(value: &[u8]) -> Result {
     let mut names: KVec<cache::CacheName> = KVec::new();
     for spec in value.split(|&c| c == b',') {
         if spec.is_empty() {
-            pr_err!("caches=: empty entry (want name:size:align[,name:size:align...])\n");
+            pr_err!("caches=: empty entry (want name:size:align[:FZP][,...])\n");
             return Err(EINVAL);
         }
         let Ok(spec) = CacheSpec::parse(spec) else {
             pr_err!(
-                "caches=: bad entry '{}' (want name:size:align, size 8..={}, align a power of two up to PAGE_SIZE)\n",
+                "caches=: bad entry '{}' (want name:size:align[:FZP], size 8..={}, align a power of two up to PAGE_SIZE, debug flags F, Z, P once each)\n",
                 kernel::str::BStr::from_bytes(spec),
                 slab::MAX_OBJECT_SIZE
             );
@@ -120,7 +120,7 @@ fn validate_caches(value: &[u8]) -> Result {
 
 module_param!(CACHES: string(512) = DEFAULT_CACHES,
     name: "caches", validate: validate_caches,
-    desc: "Caches to create at load: name:size:align[,...] (default: hp-8, hp-64, hp-256, hp-4096, hp-8192)");
+    desc: "Caches to create at load: name:size:align[:FZP][,...], FZP: slub_debug's checks (default: hp-8, hp-64, hp-256, hp-4096, hp-8192, no checks)");
 
 /// The module: (in the test build, its test machinery,) notifiers and registry, torn down in
 /// that order.

@@ -9,7 +9,8 @@
 //!
 //! The page allocator returns `2^order`-page blocks aligned to their size, so the slab of an
 //! object is found in O(1) by aligning its address down: no global lookup, no `struct page`
-//! fields. Free objects form a singly linked list threaded through their first word.
+//! fields. Free objects form a singly linked list threaded through their first word (in debug
+//! mode, a word after the object; see below).
 //!
 //! Everything here runs under the lock of the node whose lists hold the slab
 //! ([`crate::node::Node`]); this file only knows lists, not locks.
@@ -35,11 +36,38 @@
 //!   id and the object boundary), and unless it is allocated: a pointer that is its slab's
 //!   freelist head (SLUB's "double free or corruption" check) or in a slab with nothing
 //!   allocated is a double free ([`BadFree`]).
+//!
+//! # Debug mode
+//!
+//! A cache created with debug flags (`name:size:align:FZP`, SLUB's `slub_debug=FZP`) runs
+//! SLUB's debug checks on every object that passes its node's lists, and its fast paths go
+//! through those lists (SLUB's debug caches bypass the per-CPU fast path the same way), so no
+//! object escapes them:
+//!
+//! - `Z`, red zones: a word (rounded up to the alignment) before every object, and the bytes
+//!   from its end to the next word plus one word after it, hold `SLUB_RED_ACTIVE` while it is
+//!   allocated and `SLUB_RED_INACTIVE` while it is free. A free finds an overrun or underrun
+//!   in them, reports it and restores them; an allocation finds a write to a free object's.
+//! - `P`, poisoning: a free object holds `POISON_FREE`, its last byte `POISON_END`; an
+//!   allocation that finds anything else (a use after free wrote there) reports it and
+//!   quarantines the object: it is counted as in use ([`Header::lost`]) and never handed out,
+//!   until its slab is empty again and goes back to the page allocator. The free pointer then
+//!   lives after the object (and its red zone), as SLUB moves it out of a poisoned object;
+//!   poisoning replaces `init_on_alloc` and `init_on_free`'s zeroing, as in SLUB.
+//! - `F`, consistency checks: a free looks for the object on its slab's whole freelist, not
+//!   only at its head, so every double free is caught before the freelist is touched.
+//!
+//! Each finding is one line in the kernel log, with the cache, the slab's node, the object's
+//! index and the bytes; never a stack trace.
 
-use crate::ffi::{
-    self,
-    nodes::NodeId,
-    page::{page_state, Pages, PAGE_SIZE},
+use crate::{
+    cache::CacheName,
+    ffi::{
+        self,
+        nodes::NodeId,
+        page::{page_state, Pages, PAGE_SIZE},
+        poison,
+    },
 };
 use core::{mem::ManuallyDrop, num::NonZeroUsize, ptr::NonNull};
 use kernel::prelude::*;
@@ -61,7 +89,8 @@ pub(crate) struct Geometry {
     pub(crate) object_size: usize,
     /// Alignment the user asked for.
     pub(crate) align: usize,
-    /// Distance between objects: the size rounded up to the alignment and to a pointer.
+    /// Distance between objects: the size rounded up to the alignment and to a pointer (and,
+    /// in debug mode, room for the red zones and the free pointer).
     pub(crate) stride: usize,
     /// Offset of the first object from the slab start.
     pub(crate) first: usize,
@@ -77,6 +106,66 @@ pub(crate) struct Geometry {
     recip: u64,
     /// The cache's secrets for its free pointers and slab pages.
     keys: SlabKeys,
+    /// Where a free object keeps its free pointer, from the object's start: its first word,
+    /// or after the object and its red zone in debug mode with `Z` or `P`.
+    fp: usize,
+    /// Bytes of red zone before each object (`Z`), 0 otherwise.
+    red_left: usize,
+    /// The debug checks the cache runs.
+    debug: DebugFlags,
+    /// The cache's name, for the debug mode's reports.
+    owner: Option<CacheName>,
+}
+
+/// Which of SLUB's debug checks a cache runs (`slub_debug`'s `F`, `Z` and `P`); none by default.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct DebugFlags(u8);
+
+impl DebugFlags {
+    /// No debug checks: the default.
+    pub(crate) const NONE: Self = Self(0);
+    /// `F`: consistency checks on every free (`SLAB_CONSISTENCY_CHECKS`).
+    pub(crate) const CHECKS: Self = Self(1);
+    /// `Z`: red zones around every object (`SLAB_RED_ZONE`).
+    pub(crate) const RED_ZONE: Self = Self(2);
+    /// `P`: free objects poisoned (`SLAB_POISON`).
+    pub(crate) const POISON: Self = Self(4);
+
+    /// Each flag and its letter, in `slub_debug`'s order.
+    const LETTERS: [(Self, u8); 3] = [
+        (Self::CHECKS, b'F'),
+        (Self::RED_ZONE, b'Z'),
+        (Self::POISON, b'P'),
+    ];
+
+    /// Parses one or more of the letters `F`, `Z` and `P` (either case, each at most once).
+    pub(crate) fn parse(text: &[u8]) -> Result<Self> {
+        if text.is_empty() {
+            return Err(EINVAL);
+        }
+        let mut flags = Self::NONE;
+        for c in text {
+            let (flag, _) = Self::LETTERS
+                .into_iter()
+                .find(|&(_, l)| l == c.to_ascii_uppercase())
+                .ok_or(EINVAL)?;
+            if flags.contains(flag) {
+                return Err(EINVAL);
+            }
+            flags = Self(flags.0 | flag.0);
+        }
+        Ok(flags)
+    }
+
+    /// Whether every flag of `other` is set.
+    pub(crate) fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Whether any check is on.
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
 }
 
 /// A cache's random secrets: the key of its stored free pointers and the mark of its slabs'
@@ -138,23 +227,56 @@ impl Geometry {
     ///
     /// The arithmetic is checked and divides by `NonZeroUsize`: no panicking path, which
     /// objtool would also have to understand.
-    pub(crate) fn new(size: usize, align: usize, nr_cpus: usize) -> Result<Self> {
+    ///
+    /// A cache that runs the debug checks `debug` with `Z` or `P` has larger slots: they also
+    /// hold the red zones and the free pointer, after the object, as SLUB lays out a debug
+    /// cache's objects (`calculate_sizes()`):
+    ///
+    /// ```text
+    /// | left red zone | object | right red zone | free pointer | pad |
+    ///                 ^ aligned; the slot is `stride` bytes
+    /// ```
+    pub(crate) fn new(
+        size: usize,
+        align: usize,
+        nr_cpus: usize,
+        debug: DebugFlags,
+    ) -> Result<Self> {
         if !(8..=MAX_OBJECT_SIZE).contains(&size) || !align.is_power_of_two() || align > PAGE_SIZE {
             return Err(EINVAL);
         }
         let word = core::mem::size_of::<usize>();
         let align_eff = align.max(word);
-        let stride = size.checked_next_multiple_of(align_eff).ok_or(EINVAL)?;
+        let zoned = debug.contains(DebugFlags::RED_ZONE);
+        // SLUB's `red_left_pad`: a word, aligned.
+        let red_left = if zoned { align_eff } else { 0 };
+        let (fp, slot) = if zoned || debug.contains(DebugFlags::POISON) {
+            // The right red zone runs from the end of the object to the next word, and one
+            // word more; the free pointer follows.
+            let rounded = size.checked_next_multiple_of(word).ok_or(EINVAL)?;
+            let fp = rounded + if zoned { word } else { 0 };
+            (fp, red_left + fp + word)
+        } else {
+            (0, size)
+        };
+        let stride = slot.checked_next_multiple_of(align_eff).ok_or(EINVAL)?;
         let stride_nz = NonZeroUsize::new(stride).ok_or(EINVAL)?;
-        let first = core::mem::size_of::<Header>()
+        let first = (core::mem::size_of::<Header>() + red_left)
             .checked_next_multiple_of(align_eff)
             .ok_or(EINVAL)?;
-        let slub_size = size.checked_next_multiple_of(align).ok_or(EINVAL)?;
+        // Slots start `red_left` bytes before their objects.
+        let slots_start = first - red_left;
+        // A debug cache's objects in SLUB are as large as its slots here.
+        let slub_size = if debug.any() {
+            stride
+        } else {
+            size.checked_next_multiple_of(align).ok_or(EINVAL)?
+        };
         let slub_objects =
             slub_objects_per_slab(NonZeroUsize::new(slub_size).ok_or(EINVAL)?, nr_cpus);
         for order in 0..=MAX_SLAB_ORDER {
             let bytes = order_bytes(order).ok_or(EINVAL)?;
-            let objects = (bytes.saturating_sub(first) / stride_nz).min(MAX_OBJECTS);
+            let objects = (bytes.saturating_sub(slots_start) / stride_nz).min(MAX_OBJECTS);
             if objects >= slub_objects && objects > 0 {
                 return Ok(Self {
                     object_size: size,
@@ -166,6 +288,10 @@ impl Geometry {
                     slab_mask: bytes - 1,
                     recip: reciprocal(stride_nz, bytes),
                     keys: SlabKeys::NONE,
+                    fp,
+                    red_left,
+                    debug,
+                    owner: None,
                 });
             }
         }
@@ -175,6 +301,231 @@ impl Geometry {
     /// The same layout with the cache's secrets, for its slabs.
     pub(crate) fn with_keys(self, keys: SlabKeys) -> Self {
         Self { keys, ..self }
+    }
+
+    /// The same layout, its debug mode's reports naming cache `name`.
+    pub(crate) fn with_owner(self, name: CacheName) -> Self {
+        Self {
+            owner: Some(name),
+            ..self
+        }
+    }
+
+    /// The debug checks the cache runs.
+    pub(crate) fn debug(&self) -> DebugFlags {
+        self.debug
+    }
+
+    /// Where the free pointer of the free object `obj` is stored.
+    #[inline]
+    fn fp_of(&self, obj: *mut FreeObject) -> *mut FreeObject {
+        obj.wrapping_byte_add(self.fp)
+    }
+
+    /// The next free object after `obj`, decoded from where it is stored; only a value
+    /// [`Geometry::valid_next`] accepts may be followed.
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be a free object of a live slab with this layout, whose slab the caller's
+    /// lists hold.
+    #[inline]
+    unsafe fn next_of(&self, obj: *mut FreeObject) -> *mut FreeObject {
+        let at = self.fp_of(obj);
+        // SAFETY: By the safety requirements `obj` is an object of a live slab; its slot has a
+        // word at `fp` (the layout of `Geometry::new`), aligned to a word, ours to read.
+        self.decode(unsafe { (*at).next }, at)
+    }
+
+    /// Stores `next` as the free pointer of `obj`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`Geometry::next_of`]; `obj` is free, or being freed, and nothing else uses it.
+    #[inline]
+    unsafe fn set_next(&self, obj: *mut FreeObject, next: *mut FreeObject) {
+        let at = self.fp_of(obj);
+        // SAFETY: As for `next_of`; the word is ours to write.
+        unsafe {
+            at.write(FreeObject {
+                next: self.encode(next, at),
+            })
+        };
+    }
+
+    /// The red zones of an object: where each starts, from the object's start, and its
+    /// length. Empty without `Z`.
+    fn red_zones(&self) -> impl Iterator<Item = (Area, isize, usize)> {
+        let zoned = self.debug.contains(DebugFlags::RED_ZONE);
+        let left = (Area::LeftRedZone, -(self.red_left as isize), self.red_left);
+        let right = (
+            Area::RightRedZone,
+            self.object_size as isize,
+            self.fp.saturating_sub(self.object_size),
+        );
+        [left, right].into_iter().filter(move |_| zoned)
+    }
+
+    /// Writes the debug mode's patterns around and into the object at `obj`: its red zones
+    /// active if `allocated`, else inactive and the object poisoned.
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be an object of a live slab with this layout whose whole slot the caller
+    /// may write: a new slab's, or one its lists hold whose object is being freed or handed
+    /// out.
+    unsafe fn debug_mark(&self, obj: *mut u8, allocated: bool) {
+        let red = if allocated {
+            poison::RED_ACTIVE
+        } else {
+            poison::RED_INACTIVE
+        };
+        for (_, off, len) in self.red_zones() {
+            // SAFETY: The red zones lie inside the object's slot (the layout of
+            // `Geometry::new`), which the caller may write.
+            unsafe { obj.offset(off).write_bytes(red, len) };
+        }
+        if !allocated && self.debug.contains(DebugFlags::POISON) {
+            // SAFETY: The object's `object_size` bytes are the caller's to write; the last is
+            // inside them.
+            unsafe {
+                obj.write_bytes(poison::FREE, self.object_size - 1);
+                obj.add(self.object_size - 1).write(poison::END);
+            }
+        }
+    }
+
+    /// Checks the debug mode's patterns around and into the object at `obj`, as
+    /// [`Geometry::debug_mark`] wrote them; the first area that differs, if any.
+    ///
+    /// The bytes are read one by one and volatile: a use-after-free writer may be at them.
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be an object of a live slab with this layout whose slot the caller's lists
+    /// hold.
+    unsafe fn debug_check(&self, obj: *mut u8, allocated: bool) -> Option<Finding> {
+        // The first and last byte of `len` from `obj + off` that differ from `want(i)`.
+        let scan = |area: Area, off: isize, len: usize, want: &dyn Fn(usize) -> u8| {
+            let mut bad: Option<Finding> = None;
+            for i in 0..len {
+                // SAFETY: Inside the object's slot (the layout of `Geometry::new`), which the
+                // caller's lists hold: readable.
+                let got = unsafe { obj.offset(off).add(i).read_volatile() };
+                if got != want(i) {
+                    let at = off + i as isize;
+                    match &mut bad {
+                        Some(f) => f.end = at + 1,
+                        None => {
+                            bad = Some(Finding {
+                                area,
+                                start: at,
+                                end: at + 1,
+                                got,
+                                want: want(i),
+                            })
+                        }
+                    }
+                }
+            }
+            bad
+        };
+        let red = if allocated {
+            poison::RED_ACTIVE
+        } else {
+            poison::RED_INACTIVE
+        };
+        for (area, off, len) in self.red_zones() {
+            if let Some(f) = scan(area, off, len, &|_| red) {
+                return Some(f);
+            }
+        }
+        if !allocated && self.debug.contains(DebugFlags::POISON) {
+            let last = self.object_size - 1;
+            let want = |i| if i == last { poison::END } else { poison::FREE };
+            return scan(Area::Poison, 0, self.object_size, &want);
+        }
+        None
+    }
+
+    /// The debug mode's checks of a free object about to be handed out: intact red zones and
+    /// poison, which then turn to an allocated object's. `false` for an object a use after
+    /// free wrote to, reported and not to be handed out.
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be a free object of the slab `hdr` heads, which the caller's lists hold,
+    /// being taken off its freelist.
+    unsafe fn debug_take(&self, obj: *mut u8, hdr: &Header) -> bool {
+        // SAFETY: Forwarded from our own safety requirements.
+        if let Some(f) = unsafe { self.debug_check(obj, false) } {
+            self.report(obj, hdr, f, "object quarantined");
+            return false;
+        }
+        // SAFETY: The object is being handed out: its slot is ours until then.
+        unsafe { self.debug_mark(obj, true) };
+        true
+    }
+
+    /// The debug mode's checks of an object being freed, before anything is written: not on
+    /// its slab's freelist (`F`), and its red zones intact (`Z`: reported; the free then
+    /// restores them).
+    ///
+    /// # Safety
+    ///
+    /// `obj` must be an object of the slab `hdr` heads, which the caller's lists hold, and
+    /// `freelist` that slab's freelist.
+    unsafe fn debug_free(
+        &self,
+        obj: *mut u8,
+        hdr: &Header,
+        freelist: *mut FreeObject,
+    ) -> core::result::Result<(), BadFree> {
+        let base = core::ptr::from_ref(hdr) as usize;
+        if self.debug.contains(DebugFlags::CHECKS) {
+            let mut fl = freelist;
+            // Each step is checked as an allocation checks it, and there are at most
+            // `objects` free objects: a corrupted list cannot make this follow anything
+            // outside the slab, nor loop.
+            for _ in 0..self.objects {
+                if fl.is_null() {
+                    break;
+                }
+                if fl.cast::<u8>() == obj {
+                    return Err(BadFree::DoubleFree);
+                }
+                // SAFETY: `fl` is a free object of the slab: its head, or a next pointer that
+                // `valid_next` accepted.
+                let next = unsafe { self.next_of(fl) };
+                if !self.valid_next(next, base) {
+                    break;
+                }
+                fl = next;
+            }
+        }
+        // SAFETY: Forwarded from our own safety requirements.
+        if let Some(f) = unsafe { self.debug_check(obj, true) } {
+            self.report(obj, hdr, f, "restored");
+        }
+        Ok(())
+    }
+
+    /// Reports what the debug mode found at the object `obj` of the slab `hdr` heads, and
+    /// what was done about it: one line.
+    #[cold]
+    fn report(&self, obj: *mut u8, hdr: &Header, f: Finding, action: &str) {
+        pr_err!(
+            "{}: {}: object {} of a slab on node {}, bytes {}..{} from its start, first 0x{:02x} instead of 0x{:02x}; {}\n",
+            self.owner.as_ref().map_or("?", CacheName::as_str),
+            f.area.describe(),
+            self.object_index(obj as usize).unwrap_or(usize::MAX),
+            hdr.pages.nid().index(),
+            f.start,
+            f.end,
+            f.got,
+            f.want,
+            action
+        );
     }
 
     /// The start of the slab that holds address `addr`.
@@ -307,8 +658,9 @@ struct Header {
     freelist: *mut FreeObject,
     /// Objects allocated, plus the `lost` ones.
     inuse: u32,
-    /// Free objects abandoned with a corrupted freelist: counted in `inuse` for good, so they
-    /// are never handed out, and the slab is empty again when `inuse == lost`. 16 bits, at
+    /// Free objects abandoned with a corrupted freelist, or quarantined by the debug mode:
+    /// counted in `inuse` for good, so they are never handed out, and the slab is empty again
+    /// when `inuse == lost`. 16 bits, at
     /// most [`MAX_OBJECTS`], so that the header stays within 64 bytes (and the layouts as
     /// they were).
     lost: u16,
@@ -347,8 +699,43 @@ fn report_corrupt_freelist(hdr: &Header, lost: u32) {
     );
 }
 
-/// The first word of a free object: the next free object of the slab, encoded
-/// ([`Geometry::encode`]).
+/// A part of an object's slot that the debug mode checks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Area {
+    /// The red zone before the object.
+    LeftRedZone,
+    /// The red zone after the object.
+    RightRedZone,
+    /// A free object's poison.
+    Poison,
+}
+
+impl Area {
+    /// What a write to this area means, for the one line that reports it.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::LeftRedZone => "left red zone overwritten (underrun)",
+            Self::RightRedZone => "right red zone overwritten (overrun)",
+            Self::Poison => "poison overwritten (use after free)",
+        }
+    }
+}
+
+/// Bytes of an object's slot that do not hold the debug mode's pattern.
+#[derive(Clone, Copy, Debug)]
+struct Finding {
+    area: Area,
+    /// The first bad byte and one past the last, from the object's start (negative in the
+    /// left red zone).
+    start: isize,
+    end: isize,
+    /// The first bad byte's value, and what it should be.
+    got: u8,
+    want: u8,
+}
+
+/// The free pointer of a free object (its first word, or after it in debug mode,
+/// [`Geometry::fp_of`]): the next free object of the slab, encoded ([`Geometry::encode`]).
 struct FreeObject {
     next: usize,
 }
@@ -508,12 +895,13 @@ impl Slab {
             // its invariants, or address order), so object `i` lies inside the slab (`first +
             // objects * stride` is at most the size of a block of `g.order`, established by
             // `Geometry::new`, and the pages are such a block, checked above), is aligned to a
-            // pointer, and is ours.
+            // pointer, and is ours, with its whole slot (red zones and free pointer).
             unsafe {
                 let obj = base.add(g.first + i * g.stride).cast::<FreeObject>();
-                obj.write(FreeObject {
-                    next: g.encode(freelist, obj),
-                });
+                if g.debug.any() {
+                    g.debug_mark(obj.cast(), false);
+                }
+                g.set_next(obj, freelist);
                 freelist = obj;
             }
         }
@@ -690,23 +1078,29 @@ impl SlabLists {
             // SAFETY: `hdr` is on `partial`, so it has `objects - inuse >= 1` objects on its
             // freelist (type invariants); each is ours to hand out. The head is the header's,
             // and every next pointer is followed only once `valid_next` found it is an object
-            // of this slab: whatever a free object's first word was overwritten with, nothing
+            // of this slab: whatever a free object's free pointer was overwritten with, nothing
             // outside the slab is read.
             let (before, after) = unsafe {
                 let before = (*hdr).inuse;
                 let mut fl = (*hdr).freelist;
                 let mut inuse = before;
                 let mut corrupt = false;
+                let mut quarantined: u16 = 0;
                 while n < out.len() && inuse < g.objects {
                     if fl.is_null() {
                         // Fewer free objects on the list than the count says.
                         corrupt = true;
                         break;
                     }
-                    let next = g.decode((*fl).next, fl);
-                    out[n] = fl.cast();
-                    n += 1;
+                    let next = g.next_of(fl);
                     inuse += 1;
+                    if g.debug.any() && !g.debug_take(fl.cast(), &*hdr) {
+                        // At most `objects <= MAX_OBJECTS` per slab.
+                        quarantined = quarantined.saturating_add(1);
+                    } else {
+                        out[n] = fl.cast();
+                        n += 1;
+                    }
                     if !g.valid_next(next, hdr as usize) || (inuse == g.objects && !next.is_null())
                     {
                         corrupt = true;
@@ -725,6 +1119,9 @@ impl SlabLists {
                     (*hdr).lost = (*hdr).lost.saturating_add(lost16);
                     inuse = g.objects;
                 }
+                // INVARIANT: quarantined objects are counted as in use for good, as abandoned
+                // ones are.
+                (*hdr).lost = (*hdr).lost.saturating_add(quarantined);
                 (*hdr).freelist = fl;
                 (*hdr).inuse = inuse;
                 (before, inuse)
@@ -785,7 +1182,7 @@ impl SlabLists {
     }
 
     /// [`SlabLists::free_many`], calling `accept` with each object once its checks have passed
-    /// and before its first word is taken for the freelist: the place for what a free does to
+    /// and before its free pointer is written: the place for what a free does to
     /// an object's contents (`init_on_free`) where a refused pointer must stay untouched.
     ///
     /// # Safety
@@ -858,17 +1255,26 @@ impl SlabLists {
                 result = Err(BadFree::DoubleFree);
                 break;
             }
+            if g.debug.any() {
+                // SAFETY: `p` is an object of the slab `hdr` heads (checked above), allocated as
+                // far as the checks so far tell; `r.freelist` is that slab's freelist.
+                if let Err(bad) = unsafe { g.debug_free(p, &*hdr, r.freelist) } {
+                    result = Err(bad);
+                    break;
+                }
+            }
             if let Some(obj) = NonNull::new(p) {
                 accept(obj);
             }
             // SAFETY: `p` is an object of the slab (checked above), allocated as far as the
-            // safety requirements let us tell, so its first word is ours to thread into the
-            // freelist.
+            // safety requirements let us tell, so its slot is ours to poison and its free
+            // pointer ours to thread into the freelist.
             unsafe {
-                fo.write(FreeObject {
-                    next: g.encode(r.freelist, fo),
-                })
-            };
+                if g.debug.any() {
+                    g.debug_mark(p, false);
+                }
+                g.set_next(fo, r.freelist);
+            }
             run = Some(FreeRun {
                 freelist: fo,
                 inuse: r.inuse - 1,
@@ -941,9 +1347,9 @@ impl SlabLists {
         if head.is_null() || head.cast::<u8>() != p {
             return Err(EINVAL);
         }
-        // SAFETY: `head` is a free object of a slab of these lists, which we hold: its first
-        // word is the lists' to write, and nobody else's.
-        unsafe { head.write(FreeObject { next: value }) };
+        // SAFETY: `head` is a free object of a slab of these lists, which we hold: its free
+        // pointer is the lists' to write, and nobody else's.
+        unsafe { g.fp_of(head).write(FreeObject { next: value }) };
         Ok(())
     }
 
@@ -1111,7 +1517,7 @@ mod tests {
             (64, PAGE_SIZE * 2),
             (usize::MAX, 8),
         ] {
-            assert!(Geometry::new(size, align, 4).is_err());
+            assert!(Geometry::new(size, align, 4, DebugFlags::NONE).is_err());
         }
     }
 
@@ -1134,7 +1540,7 @@ mod tests {
             MAX_OBJECT_SIZE,
         ] {
             for align in [1, 8, 64, 4096] {
-                let Ok(g) = Geometry::new(size, align, 4) else {
+                let Ok(g) = Geometry::new(size, align, 4, DebugFlags::NONE) else {
                     assert!(false);
                     continue;
                 };
@@ -1161,11 +1567,48 @@ mod tests {
     #[test]
     fn geometry_of_default_caches() {
         for (size, align, order, objects) in [(32, 8, 1, 254), (256, 64, 1, 31), (4096, 8, 4, 15)] {
-            let g = Geometry::new(size, align, 4);
+            let g = Geometry::new(size, align, 4, DebugFlags::NONE);
             assert!(g.is_ok());
             if let Ok(g) = g {
                 assert_eq!((g.order, g.objects), (order, objects));
             }
+        }
+    }
+
+    #[test]
+    fn debug_flags_and_layouts() {
+        let fzp = DebugFlags::parse(b"FZP");
+        assert_eq!(fzp, DebugFlags::parse(b"pzf"));
+        let Ok(fzp) = fzp else { return };
+        for f in [DebugFlags::CHECKS, DebugFlags::RED_ZONE, DebugFlags::POISON] {
+            assert!(fzp.contains(f));
+        }
+        assert_eq!(DebugFlags::parse(b"F"), Ok(DebugFlags::CHECKS));
+        for bad in [&b""[..], b"FF", b"X", b"F Z", b"-"] {
+            assert_eq!(DebugFlags::parse(bad), Err(EINVAL));
+        }
+        // (size, align, flags, stride, first, red_left, fp, order, objects): a word of red
+        // zone before the object, the rest of its last word and one more after it, then the
+        // free pointer; every slot inside the slab.
+        let p = DebugFlags::POISON;
+        for (size, align, debug, stride, first, red_left, fp, order, objects) in [
+            (64, 8, fzp, 88, 72, 8, 72, 1, 92),
+            (60, 8, fzp, 88, 72, 8, 72, 1, 92),
+            (64, 8, p, 72, 64, 0, 64, 0, 56),
+            (64, 8, DebugFlags::CHECKS, 64, 64, 0, 0, 1, 127),
+            (64, 64, fzp, 192, 128, 64, 72, 0, 21),
+        ] {
+            let g = Geometry::new(size, align, 4, debug);
+            assert!(g.is_ok());
+            let Ok(g) = g else { continue };
+            assert_eq!(
+                (g.stride, g.first, g.red_left, g.fp, g.order, g.objects),
+                (stride, first, red_left, fp, order, objects)
+            );
+            let end = g.first - g.red_left + g.objects as usize * g.stride;
+            assert!(end <= PAGE_SIZE << g.order);
+            assert_eq!(g.first % align, 0);
+            assert_eq!(g.stride % align, 0);
         }
     }
 
@@ -1175,7 +1618,7 @@ mod tests {
     /// of the same slab may be followed.
     #[test]
     fn free_pointers_encoded_and_checked() {
-        let Ok(g) = Geometry::new(256, 8, 4) else {
+        let Ok(g) = Geometry::new(256, 8, 4, DebugFlags::NONE) else {
             assert!(false);
             return;
         };
@@ -1218,7 +1661,7 @@ mod tests {
     #[test]
     fn freelist_order_is_a_permutation() {
         for size in [8, 64, 256, 4096, MAX_OBJECT_SIZE] {
-            let Ok(g) = Geometry::new(size, 8, 4) else {
+            let Ok(g) = Geometry::new(size, 8, 4, DebugFlags::NONE) else {
                 assert!(false);
                 continue;
             };
@@ -1266,7 +1709,7 @@ mod tests {
             12000,
             MAX_OBJECT_SIZE,
         ] {
-            let Ok(g) = Geometry::new(size, 8, 4) else {
+            let Ok(g) = Geometry::new(size, 8, 4, DebugFlags::NONE) else {
                 assert!(false);
                 continue;
             };

@@ -19,6 +19,7 @@ use crate::{
         sysfs::{SysfsBuf, SysfsFile, SysfsFiles},
     },
     node::{Node, NodeSnapshot},
+    slab::DebugFlags,
 };
 use core::fmt::Write;
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -100,6 +101,11 @@ fn per_node(cache: &Cache, out: &mut SysfsBuf<'_>, f: fn(&NodeSnapshot) -> usize
 /// What reading `<cache>/objects` shows (also timed by the benchmark).
 pub(crate) fn render_objects(cache: &Cache, out: &mut SysfsBuf<'_>) -> Result {
     per_node(cache, out, |s| s.inuse)
+}
+
+/// Writes 1 if `cache` runs the debug check `flag`, else 0.
+fn debug_flag(cache: &Cache, out: &mut SysfsBuf<'_>, flag: DebugFlags) -> Result {
+    one(out, usize::from(cache.geometry().debug().contains(flag)))
 }
 
 /// Writes one value and a newline.
@@ -188,6 +194,19 @@ impl SysfsFiles for CacheDir {
         SysfsFile {
             name: c_str!("cpu_stashed"),
             show: |d, out| one(out, d.0.stashed()),
+        },
+        // The debug checks, 0 or 1 each, as in SLUB's directories.
+        SysfsFile {
+            name: c_str!("sanity_checks"),
+            show: |d, out| debug_flag(&d.0, out, DebugFlags::CHECKS),
+        },
+        SysfsFile {
+            name: c_str!("red_zone"),
+            show: |d, out| debug_flag(&d.0, out, DebugFlags::RED_ZONE),
+        },
+        SysfsFile {
+            name: c_str!("poison"),
+            show: |d, out| debug_flag(&d.0, out, DebugFlags::POISON),
         },
     ];
 }

@@ -6,7 +6,8 @@
 //! `control` takes one command per write:
 //!
 //! ```text
-//! create  <name> <size> <align>            a cache (EEXIST if the name is taken)
+//! create  <name> <size> <align> [FZP]      a cache (EEXIST if the name is taken), with the
+//!                                          debug checks named (`crate::slab`, "Debug mode")
 //! destroy <name>                           a cache and every object kept in it
 //! alloc   <cache> <node|any|cpu> <n> [strict]
 //!                                          n objects, kept by the module, each filled with a
@@ -44,6 +45,12 @@
 //!                                          free (`Cache::free_raw`); fails with what that
 //!                                          returned (EINVAL when refused): see
 //!                                          [`harden::BadFreeKind`]
+//! debugcheck <cache> <check>              a write the debug mode catches: `overrun <n>`,
+//!                                          `underrun <n>` (n bytes, 1..=8, next to an
+//!                                          object, then freed) or `uaf` (a byte into a
+//!                                          freed object, then a slab's worth allocated);
+//!                                          one line says what became of it
+//!                                          ([`harden::debug_check`])
 //! zerocheck <cache> <api> <n>              whether freed objects' contents reach their next
 //!                                          users ([`zerocheck`]); api: fast, slow, node<N>,
 //!                                          or one of them with a z in front (zeroing); n:
@@ -157,6 +164,7 @@ impl Control {
                 wait_for_mem_hotplug();
                 crate::sysfs::render_all(&registry.find(&name)?)
             }
+            Command::DebugCheck(name, check) => harden::debug_check(&*registry.find(&name)?, check),
             Command::ZeroCheck(name, check, n) => zerocheck::run(&*registry.find(&name)?, check, n),
             #[cfg(not(rsh_legacy))]
             Command::Bench {

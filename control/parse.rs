@@ -8,7 +8,7 @@ use super::zerocheck::{self, Check};
 use crate::bench::Workload;
 use crate::{
     cache::{parse_usize, CacheName, CacheSpec},
-    control::harden::BadFreeKind,
+    control::harden::{BadFreeKind, DebugCheck},
     ffi::nodes::NodeId,
 };
 use kernel::prelude::*;
@@ -24,7 +24,7 @@ const MAX_HOLD_STASH_MS: usize = MAX_HOLD_MS;
 
 /// What reading `control` shows.
 pub(crate) const HELP: &str = "\
-create  <name> <size> <align>
+create  <name> <size> <align> [FZP]
 destroy <name>
 alloc   <cache> <node|any|cpu> <n> [strict]
 free    <cache> <node|any> <n|all>
@@ -38,7 +38,8 @@ skip_adding <node>
 hold_event <ms>
 locked_read <cache>
 corrupt_freeptr <cache>   (kernels with CONFIG_SLAB_FREELIST_HARDENED)
-bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released>
+bad_free <cache> <double|wild|interior|header|kmalloc|stack|other|released|older>
+debugcheck <cache> <overrun <n>|underrun <n>|uaf>
 zerocheck <cache> <fast|slow|raw|node<N>|zfast|zslow|zraw|znode<N>> <n>
 ";
 
@@ -79,6 +80,7 @@ pub(crate) enum Command {
     #[cfg(CONFIG_SLAB_FREELIST_HARDENED)]
     CorruptFreeptr(CacheName),
     BadFree(CacheName, BadFreeKind),
+    DebugCheck(CacheName, DebugCheck),
     ZeroCheck(CacheName, Check, usize),
     // The benchmark needs kernel threads and completions: 7.x only.
     #[cfg(not(rsh_legacy))]
@@ -132,7 +134,7 @@ impl Command {
             n += 1;
         }
         let cmd = match (args[0], n) {
-            (b"create", 4) => Self::create(args[1], args[2], args[3])?,
+            (b"create", 4 | 5) => Self::create(&args[1..n])?,
             (b"destroy", 2) => Self::Destroy(CacheName::new(args[1])?),
             (b"alloc", 4 | 5) => Self::alloc(&args[1..n])?,
             (b"free", 4) => Self::Free {
@@ -169,6 +171,9 @@ impl Command {
             (b"bad_free", 3) => {
                 Self::BadFree(CacheName::new(args[1])?, BadFreeKind::parse(args[2])?)
             }
+            (b"debugcheck", 3 | 4) => {
+                Self::DebugCheck(CacheName::new(args[1])?, DebugCheck::parse(&args[2..n])?)
+            }
             (b"zerocheck", 4) => Self::ZeroCheck(
                 CacheName::new(args[1])?,
                 Check::parse(args[2])?,
@@ -194,11 +199,13 @@ impl Command {
         Ok(cmd)
     }
 
-    /// `create <name> <size> <align>`, checked as a `caches=` entry is.
-    fn create(name: &[u8], size: &[u8], align: &[u8]) -> Result<Self> {
-        let mut buf = [0u8; crate::cache::MAX_NAME + 2 * 20 + 2];
+    /// `create <name> <size> <align> [flags]` (`parts` without the command word), checked as a
+    /// `caches=` entry is.
+    fn create(parts: &[&[u8]]) -> Result<Self> {
+        // Name, two numbers of at most 19 digits, three debug letters, three colons.
+        let mut buf = [0u8; crate::cache::MAX_NAME + 2 * 19 + 3 + 3];
         let mut len = 0;
-        for (i, part) in [name, size, align].into_iter().enumerate() {
+        for (i, part) in parts.iter().enumerate() {
             if i > 0 {
                 *buf.get_mut(len).ok_or(EINVAL)? = b':';
                 len += 1;
@@ -316,6 +323,18 @@ mod tests {
             Ok(Command::Create(_))
         ));
         assert!(matches!(
+            Command::parse(b"create c 64 8 FZP"),
+            Ok(Command::Create(_))
+        ));
+        assert_eq!(
+            Command::parse(b"debugcheck hp-8 overrun 8"),
+            Ok(Command::DebugCheck(hp8, DebugCheck::Overrun(8)))
+        );
+        assert_eq!(
+            Command::parse(b"debugcheck hp-8 uaf"),
+            Ok(Command::DebugCheck(hp8, DebugCheck::Uaf))
+        );
+        assert!(matches!(
             Command::parse(b"bench pair 32 100 3"),
             Ok(Command::Bench { .. })
         ));
@@ -333,6 +352,14 @@ mod tests {
             b"create a 64 3",
             b"create a 7 8",
             b"create .a 64 8",
+            b"create a 64 8 FF",
+            b"create a 64 8 X",
+            b"create a 64 8 FZP extra",
+            b"debugcheck hp-64 overrun 0",
+            b"debugcheck hp-64 overrun 9",
+            b"debugcheck hp-64 underrun",
+            b"debugcheck hp-64 uaf 1",
+            b"debugcheck hp-64 other",
             b"alloc hp-64 0 0",
             b"alloc hp-64 0 65537",
             b"alloc hp-64 any 1 strict",

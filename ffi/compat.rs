@@ -21,6 +21,19 @@ pub(crate) fn cstr_bytes(s: &CStr) -> &[u8] {
     }
 }
 
+/// `EOPNOTSUPP`, "Operation not supported" (6.12's `kernel::error::code` lacks it).
+#[cfg(rsh_test)]
+pub(crate) fn eopnotsupp() -> Error {
+    #[cfg(not(rsh_legacy))]
+    {
+        EOPNOTSUPP
+    }
+    #[cfg(rsh_legacy)]
+    {
+        Error::from_errno(-(kernel::bindings::EOPNOTSUPP as i32))
+    }
+}
+
 /// A user-space pointer for [`kernel::uaccess::UserSlice`].
 pub(crate) fn user_ptr(p: *mut kernel::ffi::c_void) -> UserPtr {
     #[cfg(not(rsh_legacy))]

@@ -11,6 +11,7 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/poison.h>
 #include "page_state.h"
 #include "fastpath.h"
 
@@ -30,3 +31,9 @@ const unsigned long RSH_NODES_MASK = NODES_MASK;
 
 /* The dynamic CPU hotplug state the module's online/offline callbacks use. */
 const int RSH_CPUHP_AP_ONLINE_DYN = CPUHP_AP_ONLINE_DYN;
+
+/* slub_debug's byte patterns, for the caches' debug mode (slab.rs, "Debug mode"). */
+const unsigned char RSH_POISON_FREE = POISON_FREE;
+const unsigned char RSH_POISON_END = POISON_END;
+const unsigned char RSH_SLUB_RED_INACTIVE = SLUB_RED_INACTIVE;
+const unsigned char RSH_SLUB_RED_ACTIVE = SLUB_RED_ACTIVE;

@@ -159,6 +159,21 @@ pub(crate) fn nr_cpu_ids() -> usize {
     unsafe { bindings::nr_cpu_ids as usize }
 }
 
+/// The byte patterns of SLUB's debug mode (`include/linux/poison.h`), which the caches' own
+/// debug mode writes and checks the same way (see [`crate::slab`], "Debug mode").
+pub(crate) mod poison {
+    use super::generated as g;
+
+    /// A free object's bytes (`POISON_FREE`).
+    pub(crate) const FREE: u8 = g::RSH_POISON_FREE;
+    /// A free object's last byte (`POISON_END`).
+    pub(crate) const END: u8 = g::RSH_POISON_END;
+    /// The red zones of a free object (`SLUB_RED_INACTIVE`).
+    pub(crate) const RED_INACTIVE: u8 = g::RSH_SLUB_RED_INACTIVE;
+    /// The red zones of an allocated object (`SLUB_RED_ACTIVE`).
+    pub(crate) const RED_ACTIVE: u8 = g::RSH_SLUB_RED_ACTIVE;
+}
+
 /// Declarations bindgen generated at build time from this kernel's headers (see `Kbuild`).
 #[allow(
     dead_code,

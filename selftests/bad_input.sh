@@ -90,10 +90,14 @@ expect_eq "$(log)" "rust_slab_hp: unloading" "kernel log of the unload"
 # already refused as such), and one after a good entry.
 for r in $roots; do
 	why="caches=: '$r' is the name of a file in /sys/kernel/rust_slab_hp/"
-	[ ${#r} -le 31 ] || why="caches=: bad entry '$r:64:8' (want name:size:align, size 8..=32768, align a power of two up to PAGE_SIZE)"
+	[ ${#r} -le 31 ] || why="caches=: bad entry '$r:64:8' (want name:size:align[:FZP], size 8..=32768, align a power of two up to PAGE_SIZE, debug flags F, Z, P once each)"
 	refused_load "$r:64:8" "$why"
 done
 refused_load "ok:64:8,memory_nodes:64:8" "caches=: 'memory_nodes' is the name of a file in /sys/kernel/rust_slab_hp/"
+# Debug flags: F, Z and P, once each; nothing else, and nothing after them.
+for v in "d:64:8:FF" "d:64:8:X" "d:64:8:" "d:64:8:FZP:1"; do
+	refused_load "$v" "caches=: bad entry '$v' (want name:size:align[:FZP], size 8..=32768, align a power of two up to PAGE_SIZE, debug flags F, Z, P once each)"
+done
 # 16 caches are the most, 17 are refused.
 spec=""
 for i in $(seq 0 15); do spec="${spec}c$i:64:8,"; done
@@ -108,5 +112,5 @@ accepted_load "${spec}z:64:64" 15
 refused_load "${spec}zz:64:64" "parameter value too long (512 bytes, at most 511)"
 # Empty entries: only commas, nothing, a trailing or a doubled comma.
 for v in "," "" "a:64:8," "a:64:8,,b:64:8"; do
-	refused_load "$v" "caches=: empty entry (want name:size:align[,name:size:align...])"
+	refused_load "$v" "caches=: empty entry (want name:size:align[:FZP][,...])"
 done

@@ -347,6 +347,31 @@ stress_churner() {
 	done
 }
 
+# stress_settle [check...]: after stress_stop and stress_check: destroys the churner's caches
+# that are left, verifies every kept object, gives every stashed object and empty slab back, and
+# checks that each stressed cache counts exactly the objects the controls keep; then runs
+# "check <cache>" for each cache, if given (the test's own checks).
+stress_settle() {
+	for _t in 0 1 2; do try_write "$RSH_CTL" "destroy $STRESS_PREFIX$_t" >/dev/null; done
+	ctl verify
+	ctl shrink all
+	for _c in hp-64 hp-256 hp-8192; do
+		_kept=$(grep "^$_c " "$RSH_DBG/objects" | cut -d' ' -f2)
+		expect_eq "$(total "$(stat $_c objects)")" "${_kept:-0}" "$_c objects vs kept"
+		[ $# = 0 ] || "$@" "$_c"
+	done
+}
+
+# stress_empty: frees every object the stressed caches keep and gives their slabs back: none is
+# left.
+stress_empty() {
+	for _c in hp-64 hp-256 hp-8192; do ctl free $_c any all; done
+	ctl shrink all
+	for _c in hp-64 hp-256 hp-8192; do
+		expect_eq "$(stat $_c slabs)" 0 "$_c slabs after freeing and shrinking"
+	done
+}
+
 # stress_start <prefix> <node>: the whole workload in the background: two readers, allocators on
 # hp-64 (node 1), hp-256 (node 0) and hp-8192 (any node), a second user of hp-256's node-0
 # stash, and the churner of caches <prefix>0..2 on <node>. The loops run at nice 10, the test

@@ -19,7 +19,7 @@ rsh_load
 b=$(node_blocks 1 | head -n1)
 files() { echo "$RSH_SYS"/*/* "$RSH_SYS"/node_* "$RSH_SYS"/memory_nodes; }
 nfiles=$(files | wc -w)
-expect_eq "$nfiles" $((5 * 18 + 7)) "statistics files of 5 caches and the top-level ones"
+expect_eq "$nfiles" $((5 * 21 + 7)) "statistics files of 5 caches and the top-level ones"
 # value <key> <stat_reader output>
 value() { echo "$2" | sed -n "s/.*$1=\([^ ]*\).*/\1/p"; }
 # held <event> <block state>: takes node 1's block to that state with <event> held.

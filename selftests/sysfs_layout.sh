@@ -3,7 +3,8 @@
 . /selftests/lib.sh
 rsh_load
 files="align alloc_fallbacks cpu_stashed metadata_allocs metadata_bytes metadata_frees metadata_nodes metadata_reuses
-object_size objects objects_partial objs_per_slab order partial shrink_freed_slabs slab_size slabs total_objects"
+object_size objects objects_partial objs_per_slab order partial poison red_zone sanity_checks shrink_freed_slabs
+slab_size slabs total_objects"
 per_node="alloc_fallbacks metadata_allocs metadata_bytes metadata_frees metadata_reuses objects
 objects_partial partial shrink_freed_slabs slabs total_objects"
 # name size align stride objs_per_slab order. With a 64-byte in-slab header, each cache takes
@@ -30,7 +31,7 @@ echo "$layout" | while read -r c size align stride objs order; do
 	expect_eq "$(stat "$c" objs_per_slab)" "$objs" "$c objs_per_slab"
 	expect_eq "$(stat "$c" order)" "$order" "$c order"
 	for f in objects total_objects slabs partial objects_partial metadata_reuses metadata_frees \
-		alloc_fallbacks shrink_freed_slabs cpu_stashed; do
+		alloc_fallbacks shrink_freed_slabs cpu_stashed sanity_checks red_zone poison; do
 		expect_eq "$(stat "$c" "$f")" 0 "$c $f at load"
 	done
 	expect_eq "$(stat "$c" metadata_nodes)" 0 "$c metadata_nodes at load"
