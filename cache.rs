@@ -322,8 +322,11 @@ impl Cache {
     }
 
     /// Whether the cache runs debug checks; then every allocation and free goes through the
-    /// node lists, where they run, and none through the stashes.
-    #[inline]
+    /// node lists, where they run, and none through the stashes: a debug cache's stashes hold
+    /// nothing ([`Stashes::new`]), so its fast paths always miss, and each slow path (the
+    /// functions that are never inlined: the fast paths' hits do not pay for the check) sends
+    /// the object to the lists. The C fast path has applied `init_on_free`'s zeroing to a
+    /// freed object by then; poisoning overwrites it.
     fn debugging(&self) -> bool {
         self.geometry.debug().any()
     }
@@ -460,9 +463,6 @@ impl Cache {
 
     #[inline]
     fn alloc_fast_init(&self, zero: bool) -> Result<Object> {
-        if self.debugging() {
-            return self.alloc_req(NodeRequest::Any, zero);
-        }
         ffi::might_sleep!();
         // Only a stash hit is inlined (one call into C, which also zeroes as asked): refills
         // have a large frame (a batch on the stack) that the hit should not pay for.
@@ -477,6 +477,9 @@ impl Cache {
     /// the node lists.
     #[inline(never)]
     fn alloc_refill(&self) -> Result<NonNull<u8>> {
+        if self.debugging() {
+            return self.alloc_any();
+        }
         let cap = self.stashes.cap();
         let g = &self.geometry;
         let Some((mut s, _)) = self.stashes.lock_current() else {
@@ -592,9 +595,6 @@ impl Cache {
         if obj.cache != self.id {
             return Err((EINVAL, obj));
         }
-        if self.debugging() {
-            return self.free(obj);
-        }
         let ns = if self.stashes.any_node() {
             // SAFETY: By the invariants of `Object`, `obj.ptr` is a live object of this cache
             // (ids match), so its slab, laid out as `self.geometry`, is live.
@@ -624,6 +624,10 @@ impl Cache {
     /// allocations for any node do not hand remote memory out as local.)
     #[inline(never)]
     fn free_remote_spill(&self, ns: &NodeStash, p: NonNull<u8>) {
+        if self.debugging() {
+            self.free_on_node(ns.home(), &[p.as_ptr()]);
+            return;
+        }
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
         let n = match ns.try_lock() {
@@ -654,9 +658,6 @@ impl Cache {
 
     #[inline]
     fn alloc_fast_on_init(&self, nid: NodeId, zero: bool) -> Result<Object> {
-        if self.debugging() {
-            return self.alloc_req(NodeRequest::Exact(nid), zero);
-        }
         ffi::might_sleep!();
         if !self.usable(nid) {
             return Err(ENOMEM);
@@ -675,6 +676,9 @@ impl Cache {
     /// stash sends the allocation to the node's lists.
     #[inline(never)]
     fn alloc_node_refill(&self, ns: &NodeStash, nid: NodeId) -> Result<NonNull<u8>> {
+        if self.debugging() {
+            return self.alloc_on(nid);
+        }
         let cap = self.stashes.cap();
         let g = &self.geometry;
         let node = self.node(nid).ok_or(ENOMEM)?;
@@ -704,6 +708,10 @@ impl Cache {
     /// the depot (or the slabs), then `p` is stashed; a held stash sends `p` to its slab.
     #[inline(never)]
     fn free_spill(&self, p: NonNull<u8>) {
+        if self.debugging() {
+            self.free_batch(&[p.as_ptr()]);
+            return;
+        }
         let cap = self.stashes.cap();
         let mut out = [core::ptr::null_mut(); STASH_MAX];
         let Some((mut s, _)) = self.stashes.lock_current() else {

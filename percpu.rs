@@ -403,9 +403,15 @@ pub(crate) struct Stashes {
 }
 
 impl Stashes {
-    /// Empty stashes for objects laid out as `g`.
+    /// Empty stashes for objects laid out as `g`. A debug cache's hold nothing (capacity 0):
+    /// its fast paths always miss, and their slow paths send every object through the node
+    /// lists, where the debug checks run (see [`crate::cache`]).
     pub(crate) fn new(g: &Geometry) -> Result<Self> {
-        let cap = capacity(g.object_size);
+        let cap = if g.debug().any() {
+            0
+        } else {
+            capacity(g.object_size)
+        };
         let cpus = CpuStashes::new(cap, g.object_size, |cpu| {
             home_of(cpu).map_or(-1, |n| n.as_c_int())
         })?;
