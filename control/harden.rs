@@ -360,9 +360,10 @@ fn use_after_free(cache: &Cache, objs: &mut KVec<Object>) -> Result {
         return Err(EINVAL);
     }
     let off = g.object_size - 1;
+    // Room first: once the pair is allocated, nothing may fail before `objs` holds it.
+    objs.reserve(g.objects as usize + 2, GFP_KERNEL)?;
     // The victim and a keeper, which keeps the slab.
     let mut pair = same_slab(cache, 2)?;
-    objs.reserve(g.objects as usize + 2, GFP_KERNEL)?;
     let (Some(victim), Some(keeper)) = (pair.pop(), pair.pop()) else {
         return Err(EINVAL);
     };
